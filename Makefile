@@ -1,0 +1,173 @@
+# sheaf: `make help` lists the targets.
+
+VERSION      := 0.1.0
+SOVERSION    := 0
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+DESTDIR      ?=
+
+CC           ?= cc
+BUILD        ?= build
+OPT          ?= -O2 -g
+SANITIZE     ?=
+WARN         := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
+CPPFLAGS     += -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L
+CFLAGS       ?=
+ALL_CFLAGS   := -std=c11 $(OPT) $(WARN) $(SANITIZE) $(CFLAGS)
+LIB_CFLAGS   := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSHEAF_BUILDING
+LDLIBS_LIB   := -lm
+LDLIBS_CLI   := -lz -lzstd -lpthread -lm
+
+LIB_SRC      := $(sort $(wildcard lib/*.c))
+LIB_OBJ      := $(LIB_SRC:lib/%.c=$(BUILD)/obj/lib/%.o)
+CLI_SRC      := $(sort $(wildcard examples/cluster/*.c))
+CLI_OBJ      := $(CLI_SRC:examples/cluster/%.c=$(BUILD)/obj/cli/%.o)
+TEST_SRC     := $(sort $(wildcard tests/test_*.c))
+TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SH      := $(sort $(wildcard tests/test_*.sh))
+
+STATIC_LIB   := $(BUILD)/libsheaf.a
+SHARED_LIB   := $(BUILD)/libsheaf.so.$(VERSION)
+CLI          := $(BUILD)/sheaf
+
+# Debian packages the build needs, each with a header that proves it is there.
+DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
+        zlib1g-dev:zlib.h libzstd-dev:zstd.h pkg-config:
+
+.PHONY: all lib test check demo bench install uninstall asan ubsan fuzz help deps clean
+.DEFAULT_GOAL := all
+
+all: $(STATIC_LIB) $(SHARED_LIB) $(CLI)
+
+lib: $(STATIC_LIB) $(SHARED_LIB)
+
+help:
+	@echo "make          build build/libsheaf.a, build/libsheaf.so and build/sheaf"
+	@echo "make demo     install missing packages, build, cluster the sample corpus"
+	@echo "make test     install missing packages, build, run every test"
+	@echo "make bench    build and run the benchmark harness"
+	@echo "make asan     rebuild in build-asan/ and run the tests under AddressSanitizer"
+	@echo "make ubsan    rebuild in build-ubsan/ and run the tests under UBSan"
+	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
+	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
+	@echo "make install  install library, header, sheaf.pc and sheaf under PREFIX=$(PREFIX)"
+	@echo "make uninstall  remove what install put there"
+	@echo "make clean    remove build outputs"
+
+# Installs only what is missing; prints the command when it cannot run it.
+deps:
+	@missing=""; \
+	for d in $(DEPS); do pkg=$${d%%:*}; hdr=$${d#*:}; \
+	  if [ -n "$$hdr" ]; then \
+	    echo '#include <'$$hdr'>' | $(CC) -E -x c - >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	  else command -v $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "sheaf: installing missing packages:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "sheaf: not root and no sudo; run as root: apt-get update && apt-get install -y$$missing" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "sheaf: no apt-get; install the equivalents of:$$missing" >&2; exit 1; fi; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
+	{ echo "sheaf: failed; run: $$sudo apt-get update && $$sudo apt-get install -y$$missing" >&2; exit 1; }
+
+$(BUILD)/obj/lib/%.o: lib/%.c $(wildcard lib/*.h) include/sheaf.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/cli/%.o: examples/cluster/%.c $(wildcard examples/cluster/*.h) include/sheaf.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libsheaf.so.$(SOVERSION) $(SANITIZE) -o $@ $^ $(LDLIBS_LIB)
+	ln -sf libsheaf.so.$(VERSION) $(BUILD)/libsheaf.so.$(SOVERSION)
+	ln -sf libsheaf.so.$(SOVERSION) $(BUILD)/libsheaf.so
+
+$(CLI): $(CLI_OBJ) $(STATIC_LIB)
+	$(CC) $(SANITIZE) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
+
+$(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-conversion -o $@ $< $(STATIC_LIB) -lcmocka $(LDLIBS_CLI)
+
+# Builds and runs every cmocka suite and shell test; fails if any fails.
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@status=0; \
+	for t in $(TEST_BIN); do echo "== $$t"; SHEAF_BUILD=$(BUILD) ./$$t || status=1; done; \
+	for t in $(TEST_SH); do echo "== $$t"; SHEAF_BUILD=$(BUILD) sh $$t || status=1; done; \
+	if [ $$status = 0 ]; then echo "sheaf: all tests passed"; else echo "sheaf: TESTS FAILED" >&2; fi; \
+	exit $$status
+
+check: test
+
+asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+ubsan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-ubsan OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all"
+
+# libFuzzer targets: tests/fuzz_*.c, linked with the library and the
+# clusterer's sources (all but its main.c), built by clang.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/%.c=build-fuzz/%)
+FUZZ_DEPS    := $(LIB_SRC) $(filter-out examples/cluster/main.c,$(CLI_SRC))
+
+build-fuzz/%: tests/%.c $(FUZZ_DEPS) $(wildcard lib/*.h examples/cluster/*.h) include/sheaf.h
+	@mkdir -p $(@D)
+	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Iexamples/cluster \
+	  -o $@ $< $(FUZZ_DEPS) $(LDLIBS_CLI)
+
+fuzz:
+	@command -v clang >/dev/null 2>&1 && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
+	  { $(MAKE) --no-print-directory deps DEPS="clang: libclang-rt-14-dev:"; }
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n tests/fuzz-seeds/$$n || exit 1; done
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(CLI) cluster --quiet --format groups examples/demo/articles.jsonl
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@echo "sheaf: the benchmark harness is not written yet (issue 4)"
+
+$(BUILD)/sheaf.pc: Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: sheaf' 'Description: group news articles that tell the same story' \
+	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lsheaf' 'Libs.private: -lm' \
+	  'Cflags: -I$${includedir}' > $@
+
+install: all $(BUILD)/sheaf.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/sheaf.h $(DESTDIR)$(INCLUDEDIR)/sheaf.h
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.a
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION)
+	ln -sf libsheaf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(SOVERSION)
+	ln -sf libsheaf.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so
+	install -m 644 $(BUILD)/sheaf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/sheaf
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/sheaf.h $(DESTDIR)$(LIBDIR)/libsheaf.a \
+	  $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(SOVERSION) \
+	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf
+
+clean:
+	rm -rf build build-asan build-ubsan build-fuzz

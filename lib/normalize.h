@@ -1,0 +1,39 @@
+/*
+ * Text normalisation: UTF-8 decoding, case folding and word splitting, as
+ * documented at sheaf_hasher_sign in sheaf.h. Internal to the library.
+ *
+ * The scanner works in chunks into caller-provided arrays so that the signer
+ * never allocates and keeps its working set in registers and L1.
+ */
+#ifndef SHEAF_NORMALIZE_H
+#define SHEAF_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Folded bytes of one word hashed in one XXH3 call; a longer word is hashed
+ * piece by piece, each piece seeded with the hash of the pieces before. */
+#define SHEAF__WORD_PIECE 256
+
+typedef struct sheaf__scan {
+    const uint8_t *text;
+    size_t len;
+    size_t pos;  /* next byte to read */
+    int gap;     /* chars mode: a separator run is pending */
+    int started; /* chars mode: a character was emitted already */
+} sheaf__scan;
+
+void sheaf__scan_init(sheaf__scan *s, const char *text, size_t len);
+
+/* Hash the next words of the text, at most cap of them, into hashes[]; a
+ * word's hash is XXH3_64bits_withSeed(its folded UTF-8, seed). Returns how
+ * many were written; 0 only at the end of the text. */
+size_t sheaf__scan_words(sheaf__scan *s, uint64_t seed, uint64_t *hashes,
+                         size_t cap);
+
+/* The next folded code points, at most cap, into cps[]; each run of
+ * separators becomes one U+0020, never at the start or the end. Returns how
+ * many were written; 0 only at the end of the text. */
+size_t sheaf__scan_chars(sheaf__scan *s, uint32_t *cps, size_t cap);
+
+#endif

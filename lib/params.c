@@ -1,0 +1,122 @@
+/* Parameters: defaults, validation and the choice of LSH banding. */
+#include <math.h>
+
+#include "sheaf.h"
+
+void sheaf_params_init(sheaf_params *p)
+{
+    if (!p)
+        return;
+    p->mode = SHEAF_MODE_NEAR;
+    p->shingle_kind = SHEAF_SHINGLE_WORD;
+    p->shingle_size = 5;
+    p->scheme = SHEAF_SCHEME_OPH;
+    p->num_hashes = 128;
+    p->seed = 0;
+    p->threshold = 0.5;
+    p->bands = 0;
+    p->rows = 0;
+}
+
+int sheaf_params_validate(const sheaf_params *p)
+{
+    if (!p)
+        return SHEAF_EINVAL;
+    if (p->mode != SHEAF_MODE_NEAR)
+        return SHEAF_EINVAL;
+    if (p->shingle_kind != SHEAF_SHINGLE_WORD &&
+        p->shingle_kind != SHEAF_SHINGLE_CHAR)
+        return SHEAF_EINVAL;
+    if (p->scheme != SHEAF_SCHEME_OPH && p->scheme != SHEAF_SCHEME_MINHASH)
+        return SHEAF_EINVAL;
+    if (p->shingle_size < 1 || p->shingle_size > SHEAF_MAX_SHINGLE_SIZE)
+        return SHEAF_EINVAL;
+    if (p->num_hashes < 1 || p->num_hashes > SHEAF_MAX_HASHES)
+        return SHEAF_EINVAL;
+    /* Written so that NaN fails too. */
+    if (!(p->threshold > 0.0 && p->threshold <= 1.0))
+        return SHEAF_EINVAL;
+    if ((p->bands == 0) != (p->rows == 0))
+        return SHEAF_EINVAL;
+    if (p->bands && (uint64_t)p->bands * p->rows > p->num_hashes)
+        return SHEAF_EINVAL;
+    return SHEAF_OK;
+}
+
+/* Candidates are verified on their estimated similarity, so a false positive
+ * costs one comparison while a false negative loses a pair for good: weigh
+ * misses three times as much as spurious candidates. */
+#define WEIGHT_MISS 0.75
+#define WEIGHT_SPURIOUS 0.25
+#define GRID 64 /* midpoints per side of the threshold */
+
+/* Midpoint s of cell i of the grid: GRID cells on [0, t], GRID on [t, 1]. */
+static double grid_point(double t, int i, double *ds)
+{
+    int upper = i >= GRID;
+    double lo = upper ? t : 0.0, hi = upper ? 1.0 : t;
+    *ds = (hi - lo) / GRID;
+    return lo + ((i % GRID) + 0.5) * *ds;
+}
+
+/* For one value of rows, add to miss[b] and spurious[b] (b = 1..max_bands)
+ * the integrals of 1 - P(s) over [t, 1] and of P(s) over [0, t], where
+ * P(s) = 1 - (1 - s^rows)^b is the probability that two signatures of
+ * similarity s share a band. power[i] holds s^rows for grid point i; powers
+ * and (1 - s^rows)^b are built by repeated multiplication, so the whole
+ * search needs no pow(). */
+static void integrate_rows(double t, const double *power, uint32_t max_bands,
+                           double *miss, double *spurious)
+{
+    for (int i = 0; i < 2 * GRID; i++) {
+        double ds, none = 1.0; /* probability that no band matches */
+        grid_point(t, i, &ds);
+        for (uint32_t b = 1; b <= max_bands; b++) {
+            none *= 1.0 - power[i];
+            if (i >= GRID)
+                miss[b] += none * ds;
+            else
+                spurious[b] += (1.0 - none) * ds;
+        }
+    }
+}
+
+int sheaf_params_choose_bands(const sheaf_params *p, uint32_t *bands,
+                              uint32_t *rows)
+{
+    int rc = sheaf_params_validate(p);
+    if (rc != SHEAF_OK || !bands || !rows)
+        return rc != SHEAF_OK ? rc : SHEAF_EINVAL;
+    if (p->bands) {
+        *bands = p->bands;
+        *rows = p->rows;
+        return SHEAF_OK;
+    }
+    uint32_t h = p->num_hashes, best_b = 1, best_r = h;
+    double best = INFINITY;
+    double miss[SHEAF_MAX_HASHES + 1], spurious[SHEAF_MAX_HASHES + 1];
+    double power[2 * GRID], point[2 * GRID], ds;
+    for (int i = 0; i < 2 * GRID; i++) {
+        point[i] = grid_point(p->threshold, i, &ds);
+        power[i] = 1.0;
+    }
+    for (uint32_t r = 1; r <= h; r++) {
+        for (int i = 0; i < 2 * GRID; i++)
+            power[i] *= point[i];
+        uint32_t max_b = h / r;
+        for (uint32_t b = 1; b <= max_b; b++)
+            miss[b] = spurious[b] = 0.0;
+        integrate_rows(p->threshold, power, max_b, miss, spurious);
+        for (uint32_t b = 1; b <= max_b; b++) {
+            double cost = WEIGHT_MISS * miss[b] + WEIGHT_SPURIOUS * spurious[b];
+            if (cost < best) {
+                best = cost;
+                best_b = b;
+                best_r = r;
+            }
+        }
+    }
+    *bands = best_b;
+    *rows = best_r;
+    return SHEAF_OK;
+}
