@@ -225,7 +225,7 @@ typedef struct sheaf_assignment {
 typedef struct sheaf_match {
     const char *id;      /* the matching article; owned by the index */
     const char *cluster; /* its cluster; owned by the index */
-    double similarity;   /* estimated similarity, >= the threshold */
+    double similarity;   /* estimated similarity */
 } sheaf_match;
 
 /* A new, empty in-memory index for *p into *out.
@@ -245,9 +245,12 @@ SHEAF_API const sheaf_params *sheaf_index_params(const sheaf_index *idx);
 SHEAF_API const sheaf_hasher *sheaf_index_hasher(const sheaf_index *idx);
 
 /* Add an article and assign it a cluster at once: the cluster of its most
- * similar earlier article whose estimated similarity reaches the threshold
- * (on a tie, the article added first), else a new cluster named by its own
- * id. Clusters never merge and never change name, so adding articles one at
+ * similar earlier article that passes verification (on a tie, the article
+ * added first), else a new cluster named by its own id. Verification: the
+ * estimated similarity is at least threshold - sqrt(t (1 - t) / num_hashes),
+ * one standard error of the estimate below the threshold t, because half
+ * the pairs exactly at the threshold are estimated below it (0.456 for the
+ * defaults). Clusters never merge and never change name, so adding articles one at
  * a time gives exactly the clusters of a batch run over the same sequence.
  * A shared LSH band only proposes a candidate; the similarity decides.
  * *out may be NULL. SHEAF_EEXIST when id is already in the index,
@@ -269,8 +272,8 @@ SHEAF_API int sheaf_index_add_signature(sheaf_index *idx, const char *id,
  * Not thread-safe: needs exclusive access to idx. */
 SHEAF_API int sheaf_index_remove(sheaf_index *idx, const char *id);
 
-/* Articles in the index whose estimated similarity with the signature
- * reaches the threshold, most similar first (ties: the article added
+/* Articles in the index that pass verification (see sheaf_index_add) against
+ * the signature, most similar first (ties: the article added
  * first), without adding anything. Up to cap of them go to matches; *count
  * receives how many there are in all, so a caller can retry with a larger
  * array. matches may be NULL when cap is 0. May run concurrently with other

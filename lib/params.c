@@ -43,11 +43,13 @@ int sheaf_params_validate(const sheaf_params *p)
     return SHEAF_OK;
 }
 
-/* Candidates are verified on their estimated similarity, so a false positive
- * costs one comparison while a false negative loses a pair for good: weigh
- * misses three times as much as spurious candidates. */
-#define WEIGHT_MISS 0.75
-#define WEIGHT_SPURIOUS 0.25
+/* Candidates are verified on their estimated similarity, so a spurious
+ * candidate costs one comparison while a miss loses a pair for good: weigh
+ * misses 19 times as much. Chosen on tests/test_quality.c: at 0.75/0.25,
+ * recall of pairs above 0.5 was 0.967; at 0.95/0.05, 0.982-0.988 over three
+ * corpora, for about 20% more candidates. */
+#define WEIGHT_MISS 0.95
+#define WEIGHT_SPURIOUS 0.05
 #define GRID 64 /* midpoints per side of the threshold */
 
 /* Midpoint s of cell i of the grid: GRID cells on [0, t], GRID on [t, 1]. */
