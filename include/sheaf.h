@@ -177,12 +177,12 @@ SHEAF_API int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p);
  *
  * Normalisation: the text is UTF-8; each byte that does not start or
  * continue a valid sequence (overlong forms and surrogates included) counts
- * as U+FFFD, a letter. Letters are case-folded (Unicode simple case
- * folding, Unicode 14); letters, marks and digits make words, apostrophes inside a word
- * are dropped ("don't" = "dont"), everything else separates words. Scripts
- * written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer,
- * Myanmar) make one word per character, so word shingles over them are
- * character shingles. A text of fewer than k words is one shingle.
+ * as U+FFFD, a letter. Letters are case-folded (Unicode 14 simple case
+ * folding); letters, marks and digits make words, apostrophes inside a
+ * word are dropped ("don't" = "dont"), everything else separates words.
+ * Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao,
+ * Khmer, Myanmar) make one word per character, so word shingles over them
+ * are character shingles. A text of fewer than k words is one shingle.
  * Character shingles run over the same normalised text with every run of
  * separators replaced by one space.
  *
