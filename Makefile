@@ -31,15 +31,16 @@ TEST_SH      := $(sort $(wildcard tests/test_*.sh))
 STATIC_LIB   := $(BUILD)/libsheaf.a
 SHARED_LIB   := $(BUILD)/libsheaf.so.$(VERSION)
 CLI          := $(BUILD)/sheaf
+BENCH        := $(BUILD)/sheaf-bench
 
 # Debian packages the build needs, each with a header that proves it is there.
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h pkg-config:
 
-.PHONY: all lib test check demo bench install uninstall asan ubsan fuzz help deps clean
+.PHONY: all lib test check demo bench install uninstall asan ubsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(CLI)
+all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(BENCH)
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -47,7 +48,7 @@ help:
 	@echo "make          build build/libsheaf.a, build/libsheaf.so and build/sheaf"
 	@echo "make demo     install missing packages, build, cluster the sample corpus"
 	@echo "make test     install missing packages, build, run every test"
-	@echo "make bench    build and run the benchmark harness"
+	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
 	@echo "make asan     rebuild in build-asan/ and run the tests under AddressSanitizer"
 	@echo "make ubsan    rebuild in build-ubsan/ and run the tests under UBSan"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
@@ -96,9 +97,25 @@ $(SHARED_LIB): $(LIB_OBJ)
 $(CLI): $(CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(SANITIZE) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
 
+$(BENCH): bench/bench.c $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) -lz -lm
+
+# Extra link flags of one suite, TEST_LDFLAGS_<name>. test_index wraps the
+# allocator of everything linked statically to inject allocation failures.
+TEST_LDFLAGS_test_index := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-conversion -o $@ $< $(STATIC_LIB) -lcmocka $(LDLIBS_CLI)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-conversion -o $@ $< $(STATIC_LIB) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS_CLI)
+
+# Prints the golden signature vectors of tests/test_signature.c (see the
+# comment at the top of tests/golden_gen.c).
+golden: $(BUILD)/golden_gen
+	@$(BUILD)/golden_gen
+
+$(BUILD)/golden_gen: tests/golden_gen.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_LIB)
 
 # Builds and runs every cmocka suite and shell test; fails if any fails.
 test: deps
@@ -144,8 +161,8 @@ demo: deps
 	@$(CLI) cluster --quiet --format groups examples/demo/articles.jsonl
 
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@echo "sheaf: the benchmark harness is not written yet (issue 4)"
+	@$(MAKE) --no-print-directory $(BENCH)
+	@$(BENCH) $(BENCH_ARGS)
 
 $(BUILD)/sheaf.pc: Makefile
 	@mkdir -p $(@D)

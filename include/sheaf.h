@@ -245,14 +245,18 @@ SHEAF_API const sheaf_params *sheaf_index_params(const sheaf_index *idx);
 SHEAF_API const sheaf_hasher *sheaf_index_hasher(const sheaf_index *idx);
 
 /* Add an article and assign it a cluster at once: the cluster of its most
- * similar earlier article that passes verification (on a tie, the article
- * added first), else a new cluster named by its own id. Verification: the
+ * similar earlier article among those that share an LSH band with it and
+ * pass verification (on a tie, the article added first), else a new cluster
+ * named by its own id. Verification: the
  * estimated similarity is at least threshold - sqrt(t (1 - t) / num_hashes),
  * one standard error of the estimate below the threshold t, because half
  * the pairs exactly at the threshold are estimated below it (0.456 for the
  * defaults). Clusters never merge and never change name, so adding articles one at
  * a time gives exactly the clusters of a batch run over the same sequence.
  * A shared LSH band only proposes a candidate; the similarity decides.
+ * The index keeps the low 16 bits of each signature value (half the
+ * memory), so two different values agree there with probability 1/65536:
+ * its similarities may exceed sheaf_signature_similarity's by that much.
  * *out may be NULL. SHEAF_EEXIST when id is already in the index,
  * SHEAF_EINVAL for NULL or empty id. Not thread-safe: needs exclusive
  * access to idx. */

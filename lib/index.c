@@ -55,7 +55,10 @@ struct sheaf_index {
     uint32_t min_same;
     sheaf__lsh lsh;
     doc *docs;
-    uint32_t *values; /* num_hashes per document slot */
+    /* num_hashes per document slot, each the low 16 bits of a signature
+     * value: half the memory, and a collision of two different values
+     * (1 in 65536) moves an estimate by at most 1/65536 per hash. */
+    uint16_t *values;
     uint32_t used, cap; /* slots handed out, slots allocated */
     uint32_t free_slot; /* head of the free list */
     size_t live;
@@ -64,13 +67,15 @@ struct sheaf_index {
     cluster *clusters;
     size_t cluster_count;
     sheaf__docs scratch; /* candidates of the add in progress */
-    uint32_t *keys;      /* band keys of the add in progress */
+    uint64_t *keys;      /* band keys of the add in progress */
 };
 
 /* The smallest count of equal values whose fraction reaches the threshold,
  * computed the way the fraction is compared, so no rounding surprises. */
 static uint32_t min_same_for(double threshold, uint32_t n)
 {
+    if (!(threshold > 0.0)) /* the margin can take a tiny threshold below 0 */
+        return 0;
     uint32_t s = (uint32_t)floor(threshold * n);
     while (s > 0 && (double)(s - 1) / n >= threshold)
         s--;
@@ -98,8 +103,9 @@ int sheaf_index_new(const sheaf_params *p, sheaf_index **out)
     idx->free_slot = SHEAF__NO_DOC;
     idx->keys = malloc(idx->params.bands * sizeof *idx->keys);
     if (!idx->keys ||
-        sheaf__lsh_init(&idx->lsh, idx->params.bands, idx->params.rows) !=
-            SHEAF_OK) {
+        sheaf__lsh_init(&idx->lsh, idx->params.bands, idx->params.rows,
+                        (const uint16_t *const *)&idx->values,
+                        idx->params.num_hashes) != SHEAF_OK) {
         sheaf_index_free(idx);
         return SHEAF_ENOMEM;
     }
@@ -149,9 +155,24 @@ size_t sheaf_index_cluster_count(const sheaf_index *idx)
     return idx ? idx->cluster_count : 0;
 }
 
-static const uint32_t *doc_values(const sheaf_index *idx, uint32_t d)
+static const uint16_t *doc_values(const sheaf_index *idx, uint32_t d)
 {
     return idx->values + (size_t)d * idx->params.num_hashes;
+}
+
+/* A signature's values as the index keeps them. */
+static void truncate_values(const sheaf_signature *sig, uint16_t *out)
+{
+    for (uint32_t i = 0; i < sig->num_hashes; i++)
+        out[i] = (uint16_t)sig->values[i];
+}
+
+static uint32_t count_equal(const uint16_t *a, const uint16_t *b, uint32_t n)
+{
+    uint32_t same = 0;
+    for (uint32_t i = 0; i < n; i++)
+        same += a[i] == b[i];
+    return same;
 }
 
 /* Orders verified matches: most similar first, then the earlier. */
@@ -165,24 +186,23 @@ static int better(const scored *a, const scored *b)
     return a->same != b->same ? a->same > b->same : a->seq < b->seq;
 }
 
-/* Fill *cands with the LSH candidates of the signature (none when it has no
- * shingles) and the band keys into keys[]. */
-static int candidates(const sheaf_index *idx, const sheaf_signature *sig,
-                      uint32_t *keys, sheaf__docs *cands)
+/* Fill *cands with the LSH candidates of the values (none when the
+ * signature has no shingles) and the band keys into keys[]. */
+static int candidates(const sheaf_index *idx, const uint16_t *values,
+                      int has_shingles, uint64_t *keys, sheaf__docs *cands)
 {
     cands->n = 0;
-    if (sig->num_shingles == 0)
+    if (!has_shingles)
         return SHEAF_OK;
-    sheaf__lsh_keys(&idx->lsh, sig->values, keys);
+    sheaf__lsh_keys(idx->params.bands, idx->params.rows, values, keys);
     return sheaf__lsh_candidates(&idx->lsh, keys, cands);
 }
 
-static scored score(const sheaf_index *idx, const sheaf_signature *sig,
+static scored score(const sheaf_index *idx, const uint16_t *values,
                     uint32_t d)
 {
     scored s = {d, 0, idx->docs[d].seq};
-    s.same = sheaf__count_equal(sig->values, doc_values(idx, d),
-                                idx->params.num_hashes);
+    s.same = count_equal(values, doc_values(idx, d), idx->params.num_hashes);
     return s;
 }
 
@@ -200,7 +220,7 @@ static int reserve_slot(sheaf_index *idx)
     if (!docs)
         return SHEAF_ENOMEM;
     idx->docs = docs;
-    uint32_t *values =
+    uint16_t *values =
         realloc(idx->values, cap * idx->params.num_hashes * sizeof *values);
     if (!values)
         return SHEAF_ENOMEM; /* the larger docs array is harmless */
@@ -246,12 +266,15 @@ int sheaf_index_add_signature(sheaf_index *idx, const char *id,
     if (e || c)
         return SHEAF_EEXIST;
 
-    int rc = candidates(idx, sig, idx->keys, &idx->scratch);
+    uint16_t values[SHEAF_MAX_HASHES];
+    truncate_values(sig, values);
+    int rc = candidates(idx, values, sig->num_shingles != 0, idx->keys,
+                        &idx->scratch);
     if (rc != SHEAF_OK)
         return rc;
     scored best = {SHEAF__NO_DOC, 0, 0};
     for (size_t i = 0; i < idx->scratch.n; i++) {
-        scored s = score(idx, sig, idx->scratch.v[i]);
+        scored s = score(idx, values, idx->scratch.v[i]);
         if (s.same >= idx->min_same &&
             (best.doc == SHEAF__NO_DOC || better(&s, &best)))
             best = s;
@@ -306,8 +329,8 @@ int sheaf_index_add_signature(sheaf_index *idx, const char *id,
     c->size++;
     if (!joins)
         idx->cluster_count++;
-    memcpy(idx->values + (size_t)d * idx->params.num_hashes, sig->values,
-           idx->params.num_hashes * sizeof sig->values[0]);
+    memcpy(idx->values + (size_t)d * idx->params.num_hashes, values,
+           idx->params.num_hashes * sizeof values[0]);
     if (x->has_shingles)
         sheaf__lsh_insert(&idx->lsh, idx->keys, d);
     idx->live++;
@@ -337,7 +360,8 @@ int sheaf_index_remove(sheaf_index *idx, const char *id)
     uint32_t d = e->doc;
     doc *x = &idx->docs[d];
     if (x->has_shingles) {
-        sheaf__lsh_keys(&idx->lsh, doc_values(idx, d), idx->keys);
+        sheaf__lsh_keys(idx->params.bands, idx->params.rows,
+                        doc_values(idx, d), idx->keys);
         sheaf__lsh_remove(&idx->lsh, idx->keys, d);
     }
     cluster *c = x->cluster;
@@ -381,8 +405,12 @@ int sheaf_index_query_signature(const sheaf_index *idx,
         return SHEAF_EMISMATCH;
     /* Local scratch: queries may run concurrently with each other. */
     sheaf__docs cands = {0};
-    uint32_t *keys = malloc(idx->params.bands * sizeof *keys);
-    int rc = keys ? candidates(idx, sig, keys, &cands) : SHEAF_ENOMEM;
+    uint16_t values[SHEAF_MAX_HASHES];
+    truncate_values(sig, values);
+    uint64_t *keys = malloc(idx->params.bands * sizeof *keys);
+    int rc = keys ? candidates(idx, values, sig->num_shingles != 0, keys,
+                               &cands)
+                  : SHEAF_ENOMEM;
     free(keys);
     scored *found = NULL;
     size_t n = 0;
@@ -392,7 +420,7 @@ int sheaf_index_query_signature(const sheaf_index *idx,
             rc = SHEAF_ENOMEM;
     }
     for (size_t i = 0; rc == SHEAF_OK && i < cands.n; i++) {
-        scored s = score(idx, sig, cands.v[i]);
+        scored s = score(idx, values, cands.v[i]);
         if (s.same >= idx->min_same)
             found[n++] = s;
     }

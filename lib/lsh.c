@@ -10,19 +10,39 @@
 
 #define INITIAL_SLOTS 64u
 
-static sheaf__slot *new_slots(size_t n)
+static uint64_t band_key(const uint16_t *values, uint32_t b, uint32_t rows)
 {
-    sheaf__slot *s = malloc(n * sizeof *s);
-    if (s)
-        for (size_t i = 0; i < n; i++)
-            s[i].doc = SHEAF__NO_DOC;
-    return s;
+    return XXH3_64bits_withSeed(values + (size_t)b * rows,
+                                rows * sizeof values[0], b);
 }
 
-int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows)
+void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
+                     uint64_t *keys)
+{
+    for (uint32_t b = 0; b < bands; b++)
+        keys[b] = band_key(values, b, rows);
+}
+
+/* The slot a key hashes to, and the tag kept in it. */
+static uint32_t home_of(uint64_t key, uint32_t mask)
+{
+    return (uint32_t)key & mask;
+}
+
+static uint16_t tag_of(uint64_t key) { return (uint16_t)(key >> 48); }
+
+static uint64_t key_of_doc(const sheaf__lsh *l, uint32_t b, uint32_t doc)
+{
+    return band_key(*l->values + (size_t)doc * l->stride, b, l->rows);
+}
+
+int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows,
+                    const uint16_t *const *values, uint32_t stride)
 {
     l->bands = bands;
     l->rows = rows;
+    l->values = values;
+    l->stride = stride;
     l->band = calloc(bands, sizeof *l->band);
     return l->band ? SHEAF_OK : SHEAF_ENOMEM;
 }
@@ -30,65 +50,66 @@ int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows)
 void sheaf__lsh_free(sheaf__lsh *l)
 {
     if (l->band)
-        for (uint32_t b = 0; b < l->bands; b++)
-            free(l->band[b].slots);
+        for (uint32_t b = 0; b < l->bands; b++) {
+            free(l->band[b].tags);
+            free(l->band[b].docs);
+        }
     free(l->band);
     l->band = NULL;
 }
 
-void sheaf__lsh_keys(const sheaf__lsh *l, const uint32_t *values,
-                     uint32_t *keys)
+static void place(sheaf__band *t, uint64_t key, uint32_t doc)
 {
-    size_t row_bytes = l->rows * sizeof values[0];
-    for (uint32_t b = 0; b < l->bands; b++)
-        keys[b] = (uint32_t)XXH3_64bits_withSeed(values + (size_t)b * l->rows,
-                                                 row_bytes, b);
-}
-
-static void place(sheaf__band *t, uint32_t key, uint32_t doc)
-{
-    uint32_t i = key & t->mask;
-    while (t->slots[i].doc != SHEAF__NO_DOC)
+    uint32_t i = home_of(key, t->mask);
+    while (t->docs[i] != SHEAF__NO_DOC)
         i = (i + 1) & t->mask;
-    t->slots[i].key = key;
-    t->slots[i].doc = doc;
+    t->tags[i] = tag_of(key);
+    t->docs[i] = doc;
     t->count++;
 }
 
 /* Keep the load at most 3/4: probe runs stay short. */
-static int grow(sheaf__band *t)
+static int grow(const sheaf__lsh *l, uint32_t b)
 {
-    size_t cap = t->slots ? (size_t)t->mask + 1 : 0;
+    sheaf__band *t = &l->band[b];
+    size_t cap = t->docs ? (size_t)t->mask + 1 : 0;
     if ((size_t)(t->count + 1) * 4 <= cap * 3)
         return SHEAF_OK;
     size_t new_cap = cap ? cap * 2 : INITIAL_SLOTS;
     if (new_cap > (size_t)UINT32_MAX + 1)
         return SHEAF_ERANGE;
-    sheaf__slot *s = new_slots(new_cap);
-    if (!s)
+    uint16_t *tags = malloc(new_cap * sizeof *tags);
+    uint32_t *docs = malloc(new_cap * sizeof *docs);
+    if (!tags || !docs) {
+        free(tags);
+        free(docs);
         return SHEAF_ENOMEM;
+    }
+    memset(docs, 0xff, new_cap * sizeof *docs); /* all SHEAF__NO_DOC */
     sheaf__band old = *t;
-    t->slots = s;
+    t->tags = tags;
+    t->docs = docs;
     t->mask = (uint32_t)(new_cap - 1);
     t->count = 0;
     for (size_t i = 0; i < cap; i++)
-        if (old.slots[i].doc != SHEAF__NO_DOC)
-            place(t, old.slots[i].key, old.slots[i].doc);
-    free(old.slots);
+        if (old.docs[i] != SHEAF__NO_DOC)
+            place(t, key_of_doc(l, b, old.docs[i]), old.docs[i]);
+    free(old.tags);
+    free(old.docs);
     return SHEAF_OK;
 }
 
 int sheaf__lsh_reserve(sheaf__lsh *l)
 {
     for (uint32_t b = 0; b < l->bands; b++) {
-        int rc = grow(&l->band[b]);
+        int rc = grow(l, b);
         if (rc != SHEAF_OK)
             return rc;
     }
     return SHEAF_OK;
 }
 
-void sheaf__lsh_insert(sheaf__lsh *l, const uint32_t *keys, uint32_t doc)
+void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
     for (uint32_t b = 0; b < l->bands; b++)
         place(&l->band[b], keys[b], doc);
@@ -96,33 +117,35 @@ void sheaf__lsh_insert(sheaf__lsh *l, const uint32_t *keys, uint32_t doc)
 
 /* Backward-shift deletion: pull later members of the probe run into the
  * hole unless that would move one before its home slot. */
-static void delete_slot(sheaf__band *t, uint32_t hole)
+static void delete_slot(const sheaf__lsh *l, uint32_t b, uint32_t hole)
 {
+    sheaf__band *t = &l->band[b];
     uint32_t j = hole;
     for (;;) {
         j = (j + 1) & t->mask;
-        if (t->slots[j].doc == SHEAF__NO_DOC)
+        if (t->docs[j] == SHEAF__NO_DOC)
             break;
-        uint32_t home = t->slots[j].key & t->mask;
+        uint32_t home = home_of(key_of_doc(l, b, t->docs[j]), t->mask);
         if (((j - home) & t->mask) >= ((j - hole) & t->mask)) {
-            t->slots[hole] = t->slots[j];
+            t->tags[hole] = t->tags[j];
+            t->docs[hole] = t->docs[j];
             hole = j;
         }
     }
-    t->slots[hole].doc = SHEAF__NO_DOC;
+    t->docs[hole] = SHEAF__NO_DOC;
     t->count--;
 }
 
-void sheaf__lsh_remove(sheaf__lsh *l, const uint32_t *keys, uint32_t doc)
+void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
     for (uint32_t b = 0; b < l->bands; b++) {
         sheaf__band *t = &l->band[b];
-        if (!t->slots)
+        if (!t->docs)
             continue;
-        for (uint32_t i = keys[b] & t->mask; t->slots[i].doc != SHEAF__NO_DOC;
-             i = (i + 1) & t->mask) {
-            if (t->slots[i].key == keys[b] && t->slots[i].doc == doc) {
-                delete_slot(t, i);
+        for (uint32_t i = home_of(keys[b], t->mask);
+             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask) {
+            if (t->docs[i] == doc) {
+                delete_slot(l, b, i);
                 break;
             }
         }
@@ -155,18 +178,19 @@ static int compare_docs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int sheaf__lsh_candidates(const sheaf__lsh *l, const uint32_t *keys,
+int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
                           sheaf__docs *out)
 {
     size_t start = out->n;
     for (uint32_t b = 0; b < l->bands; b++) {
         const sheaf__band *t = &l->band[b];
-        if (!t->slots)
+        if (!t->docs)
             continue;
-        for (uint32_t i = keys[b] & t->mask; t->slots[i].doc != SHEAF__NO_DOC;
-             i = (i + 1) & t->mask)
-            if (t->slots[i].key == keys[b] &&
-                sheaf__docs_push(out, t->slots[i].doc) != SHEAF_OK)
+        uint16_t tag = tag_of(keys[b]);
+        for (uint32_t i = home_of(keys[b], t->mask);
+             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask)
+            if (t->tags[i] == tag &&
+                sheaf__docs_push(out, t->docs[i]) != SHEAF_OK)
                 return SHEAF_ENOMEM;
     }
     size_t n = out->n - start;

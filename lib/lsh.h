@@ -2,11 +2,14 @@
  * LSH banding: one table per band mapping the hash of that band's rows of a
  * signature to the documents that have it.
  *
- * A general hash table entry per document per band (uthash: ~72 bytes) would
- * dominate memory at a million documents, so each band is a flat
- * open-addressing table of 8-byte slots (band key, document number) with
- * linear probing: equal keys lie in one probe run, and deletion shifts the
- * run back so no tombstones accumulate.
+ * Memory decides the layout: at a million documents and ~26 bands, a
+ * general hash table entry per document per band (uthash: ~72 bytes) would
+ * take 1.9 GB. Each band is instead a flat open-addressing table with linear
+ * probing of 6-byte slots: a 16-bit tag (the top bits of the band hash) and
+ * a 32-bit document number. The full band hash is not stored; when a slot
+ * must move (growth, or the backward shift that keeps deletion free of
+ * tombstones), its hash is recomputed from the document's stored signature,
+ * which the table reads through a pointer into the index.
  */
 #ifndef SHEAF_LSH_H
 #define SHEAF_LSH_H
@@ -16,20 +19,20 @@
 
 #define SHEAF__NO_DOC UINT32_MAX /* marks an empty slot */
 
-typedef struct sheaf__slot {
-    uint32_t key;
-    uint32_t doc;
-} sheaf__slot;
-
 typedef struct sheaf__band {
-    sheaf__slot *slots; /* mask + 1 of them, a power of two */
+    uint16_t *tags;
+    uint32_t *docs; /* mask + 1 slots, a power of two; SHEAF__NO_DOC: empty */
     uint32_t mask;
     uint32_t count;
 } sheaf__band;
 
+/* Where the signatures of documents live: document d's values are
+ * (*values)[d * stride ...], read when slots move. */
 typedef struct sheaf__lsh {
     uint32_t bands, rows;
     sheaf__band *band;
+    const uint16_t *const *values;
+    uint32_t stride;
 } sheaf__lsh;
 
 /* A growable array of document numbers. */
@@ -38,22 +41,26 @@ typedef struct sheaf__docs {
     size_t n, cap;
 } sheaf__docs;
 
-int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows);
+int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows,
+                    const uint16_t *const *values, uint32_t stride);
 void sheaf__lsh_free(sheaf__lsh *l);
 
-/* The band keys of a signature's values, keys[0..bands). */
-void sheaf__lsh_keys(const sheaf__lsh *l, const uint32_t *values,
-                     uint32_t *keys);
+/* The hashes of the bands of a signature's values, keys[0..bands). */
+void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
+                     uint64_t *keys);
 
 /* Make room for one more document in every band, so that the insertion
  * that follows cannot fail. SHEAF_ENOMEM leaves the contents unchanged. */
 int sheaf__lsh_reserve(sheaf__lsh *l);
-void sheaf__lsh_insert(sheaf__lsh *l, const uint32_t *keys, uint32_t doc);
-void sheaf__lsh_remove(sheaf__lsh *l, const uint32_t *keys, uint32_t doc);
+/* doc's values must be in place (see values) before it is inserted. */
+void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
+void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
 
-/* Append to *out every document sharing at least one band key, sorted and
- * without repeats. SHEAF_ENOMEM leaves *out's contents unspecified. */
-int sheaf__lsh_candidates(const sheaf__lsh *l, const uint32_t *keys,
+/* Append to *out every document whose slot matches one of the band keys,
+ * sorted and without repeats. Tags are 16 bits, so on rare occasions a
+ * document of another band hash comes too; candidates are verified anyway.
+ * SHEAF_ENOMEM leaves *out's contents unspecified. */
+int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
                           sheaf__docs *out);
 
 int sheaf__docs_push(sheaf__docs *d, uint32_t doc);
