@@ -17,8 +17,8 @@ CPPFLAGS     += -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L
 CFLAGS       ?=
 ALL_CFLAGS   := -std=c11 $(OPT) $(WARN) $(SANITIZE) $(CFLAGS)
 LIB_CFLAGS   := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSHEAF_BUILDING
-LDLIBS_LIB   := -lm
-LDLIBS_CLI   := -lz -lzstd -lpthread -lm
+LDLIBS_LIB   := -llmdb -lpthread -lm
+LDLIBS_CLI   := -lz -lzstd -llmdb -lpthread -lm
 
 LIB_SRC      := $(sort $(wildcard lib/*.c))
 LIB_OBJ      := $(LIB_SRC:lib/%.c=$(BUILD)/obj/lib/%.o)
@@ -35,9 +35,9 @@ BENCH        := $(BUILD)/sheaf-bench
 
 # Debian packages the build needs, each with a header that proves it is there.
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
-        zlib1g-dev:zlib.h libzstd-dev:zstd.h pkg-config:
+        zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib test check demo bench install uninstall asan ubsan fuzz help deps clean golden
+.PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(BENCH)
@@ -51,6 +51,7 @@ help:
 	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
 	@echo "make asan     rebuild in build-asan/ and run the tests under AddressSanitizer"
 	@echo "make ubsan    rebuild in build-ubsan/ and run the tests under UBSan"
+	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make install  install library, header, sheaf.pc and sheaf under PREFIX=$(PREFIX)"
@@ -98,7 +99,7 @@ $(CLI): $(CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(SANITIZE) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
 
 $(BENCH): bench/bench.c $(STATIC_LIB)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) -lz -lm
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_CLI)
 
 # Extra link flags of one suite, TEST_LDFLAGS_<name>. test_index wraps the
 # allocator of everything linked statically to inject allocation failures.
@@ -131,6 +132,13 @@ check: test
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan OPT="-O1 -g" \
 	  SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# The multi-threaded stress test (and the rest of tests/test_store.c) under
+# ThreadSanitizer.
+tsan: deps
+	@$(MAKE) --no-print-directory build-tsan/tests/test_store BUILD=build-tsan OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=thread"
+	@TSAN_OPTIONS="halt_on_error=1 suppressions=tests/tsan.supp" build-tsan/tests/test_store
 
 ubsan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-ubsan OPT="-O1 -g" \
@@ -168,7 +176,7 @@ $(BUILD)/sheaf.pc: Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: sheaf' 'Description: group news articles that tell the same story' \
-	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lsheaf' 'Libs.private: -lm' \
+	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lsheaf' 'Libs.private: -llmdb -lpthread -lm' \
 	  'Cflags: -I$${includedir}' > $@
 
 install: all $(BUILD)/sheaf.pc
@@ -187,4 +195,4 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf
 
 clean:
-	rm -rf build build-asan build-ubsan build-fuzz
+	rm -rf build build-asan build-ubsan build-tsan build-fuzz

@@ -25,12 +25,17 @@
  *   NUL; ids are NUL-terminated.
  * - Ownership: the caller owns everything it passes in and every
  *   sheaf_signature and sheaf_hasher; sheaf copies what it keeps. Strings
- *   sheaf returns (ids, cluster names) belong to the index and stay valid
- *   until the next call that modifies that index.
+ *   sheaf returns (ids, cluster names) belong to the index. Adding never
+ *   invalidates them: an id stays valid until its article is removed or
+ *   expired, a cluster name until its cluster's last article goes (an
+ *   undone group counts as removal), and all of them until the index is
+ *   freed.
  * - Thread safety: there is no global mutable state, except the choice of
  *   CPU code path, made once and safely on first use. Functions on distinct
- *   objects may run concurrently. Each function states what may run
- *   concurrently on the same object.
+ *   objects may run concurrently. An index carries a reader-writer lock:
+ *   any of its functions may be called from any thread at any time, except
+ *   sheaf_index_free; queries and lookups run in parallel, adds, removes
+ *   and expiries one at a time, waiting for the queries in progress.
  *
  * Version 0.x: the API may still change between minor versions.
  */
@@ -77,7 +82,10 @@ enum {
     SHEAF_ENOTFOUND = -5, /* no such id or cluster */
     SHEAF_ERANGE = -6,    /* a size or count beyond what sheaf supports */
     SHEAF_EIO = -7,       /* reading or writing storage failed */
-    SHEAF_ECORRUPT = -8   /* stored data is damaged or not sheaf's */
+    SHEAF_ECORRUPT = -8,  /* stored data is damaged or not sheaf's */
+    SHEAF_EBUSY = -9,     /* another process has the stored index open for
+                             writing */
+    SHEAF_EREADONLY = -10 /* the index was opened read-only */
 };
 
 /* A static English message for an error code; never NULL (unknown codes get
@@ -125,6 +133,10 @@ typedef struct sheaf_params {
      * override. */
     uint32_t bands;
     uint32_t rows;
+    /* Seconds, >= 0; 0 (the default): none. With a window, an article joins
+     * only articles whose publication time is within the window of its
+     * own (articles without a time are compared with all). */
+    int64_t window;
 } sheaf_params;
 
 /* Fill *p with the defaults above. */
@@ -132,7 +144,7 @@ SHEAF_API void sheaf_params_init(sheaf_params *p);
 
 /* SHEAF_OK when *p is usable, else SHEAF_EINVAL (an unknown enum value,
  * shingle_size or num_hashes out of range, threshold outside (0, 1] or NaN,
- * only one of bands/rows set, bands * rows > num_hashes). */
+ * only one of bands/rows set, bands * rows > num_hashes, window < 0). */
 SHEAF_API int sheaf_params_validate(const sheaf_params *p);
 
 /* The banding that sheaf uses for *p: the override when set, else the
@@ -228,11 +240,50 @@ typedef struct sheaf_match {
     double similarity;   /* estimated similarity */
 } sheaf_match;
 
+/* "No publication time". Times are seconds since the Unix epoch. */
+#define SHEAF_NO_TIME INT64_MIN
+
 /* A new, empty in-memory index for *p into *out.
  * SHEAF_EINVAL (bad parameters) or SHEAF_ENOMEM. */
 SHEAF_API int sheaf_index_new(const sheaf_params *p, sheaf_index **out);
 
-/* Free the index and everything it owns. NULL is a no-op. */
+enum {
+    /* Open for queries only: adds and removes fail with SHEAF_EREADONLY.
+     * Any number of processes may open an index read-only; each sees the
+     * index as it was when opened. */
+    SHEAF_OPEN_READONLY = 1
+};
+
+/* Open the index stored at path (a file, with path-lock beside it),
+ * creating it when absent unless SHEAF_OPEN_READONLY. *p gives the
+ * parameters to create it with, or to check an existing index against; NULL
+ * takes the stored ones. Every add and remove that returns SHEAF_OK outside
+ * a group (sheaf_index_begin) is on disk, and survives the process being
+ * killed at any instant; a reopened index assigns clusters exactly as the
+ * uninterrupted one would. Storage is LMDB, with a checksum on every record.
+ * Errors: SHEAF_EMISMATCH (other parameters, or another sheaf format),
+ * SHEAF_ECORRUPT (damaged, or not a sheaf index), SHEAF_ENOTFOUND (absent,
+ * and read-only or p NULL), SHEAF_EBUSY (another process has it open for
+ * writing: one writer at a time), SHEAF_EIO, SHEAF_ENOMEM. On error nothing
+ * on disk has changed. */
+SHEAF_API int sheaf_index_open(const char *path, const sheaf_params *p,
+                               unsigned flags, sheaf_index **out);
+
+/* Group the following adds, removes and expiries of a stored index into
+ * one transaction, committed by sheaf_index_commit: much faster for
+ * batches, and a crash loses at most the uncommitted group, never damages
+ * the index. If a write inside the group fails, the whole group is undone,
+ * in memory too, and the error says so. For an in-memory index begin and
+ * commit do nothing. SHEAF_EINVAL when a group is already open (begin) or
+ * none is (commit). */
+SHEAF_API int sheaf_index_begin(sheaf_index *idx);
+SHEAF_API int sheaf_index_commit(sheaf_index *idx);
+/* Undo the open group, in memory too. SHEAF_EINVAL when no group is open,
+ * and always for an in-memory index, which cannot undo. */
+SHEAF_API int sheaf_index_rollback(sheaf_index *idx);
+
+/* Free the index and everything it owns; an open group is undone (its
+ * changes never reach the disk). NULL is a no-op. */
 SHEAF_API void sheaf_index_free(sheaf_index *idx);
 
 /* The parameters the index was made with, bands and rows resolved (owned by
@@ -257,9 +308,8 @@ SHEAF_API const sheaf_hasher *sheaf_index_hasher(const sheaf_index *idx);
  * The index keeps the low 16 bits of each signature value (half the
  * memory), so two different values agree there with probability 1/65536:
  * its similarities may exceed sheaf_signature_similarity's by that much.
- * *out may be NULL. SHEAF_EEXIST when id is already in the index,
- * SHEAF_EINVAL for NULL or empty id. Not thread-safe: needs exclusive
- * access to idx. */
+ * *out may be NULL. SHEAF_EEXIST when id is already in the index or
+ * still names a cluster, SHEAF_EINVAL for NULL or empty id. */
 SHEAF_API int sheaf_index_add(sheaf_index *idx, const char *id,
                               const char *text, size_t len,
                               sheaf_assignment *out);
@@ -271,17 +321,27 @@ SHEAF_API int sheaf_index_add_signature(sheaf_index *idx, const char *id,
                                         const sheaf_signature *sig,
                                         sheaf_assignment *out);
 
+/* sheaf_index_add and sheaf_index_add_signature for an article published
+ * at time (SHEAF_NO_TIME: none); see sheaf_params.window. Articles may
+ * arrive out of time order. */
+SHEAF_API int sheaf_index_add_at(sheaf_index *idx, const char *id,
+                                 int64_t time, const char *text, size_t len,
+                                 sheaf_assignment *out);
+SHEAF_API int sheaf_index_add_signature_at(sheaf_index *idx, const char *id,
+                                           int64_t time,
+                                           const sheaf_signature *sig,
+                                           sheaf_assignment *out);
+
 /* Remove an article. Its cluster keeps its name, also when the removed
  * article named it; an emptied cluster is gone. SHEAF_ENOTFOUND when absent.
- * Not thread-safe: needs exclusive access to idx. */
+ */
 SHEAF_API int sheaf_index_remove(sheaf_index *idx, const char *id);
 
 /* Articles in the index that pass verification (see sheaf_index_add) against
  * the signature, most similar first (ties: the article added
  * first), without adding anything. Up to cap of them go to matches; *count
  * receives how many there are in all, so a caller can retry with a larger
- * array. matches may be NULL when cap is 0. May run concurrently with other
- * const calls on idx, never with a modifying call. */
+ * array. matches may be NULL when cap is 0. */
 SHEAF_API int sheaf_index_query_signature(const sheaf_index *idx,
                                           const sheaf_signature *sig,
                                           sheaf_match *matches, size_t cap,
@@ -292,14 +352,31 @@ SHEAF_API int sheaf_index_query(const sheaf_index *idx, const char *text,
                                 size_t len, sheaf_match *matches, size_t cap,
                                 size_t *count);
 
+/* The same for an article published at time (SHEAF_NO_TIME: none). */
+SHEAF_API int sheaf_index_query_signature_at(const sheaf_index *idx,
+                                             const sheaf_signature *sig,
+                                             int64_t time,
+                                             sheaf_match *matches, size_t cap,
+                                             size_t *count);
+
+/* Remove every article published before `before` (articles without a time
+ * stay); *removed (may be NULL) receives how many. A backend with a window
+ * calls it now and then with sheaf_index_newest_time(idx) - window. Their
+ * clusters keep their names. */
+SHEAF_API int sheaf_index_expire(sheaf_index *idx, int64_t before,
+                                 size_t *removed);
+
+/* The latest publication time added so far; SHEAF_NO_TIME when none. */
+SHEAF_API int64_t sheaf_index_newest_time(const sheaf_index *idx);
+
 /* The cluster of article id into *cluster (owned by the index).
- * SHEAF_ENOTFOUND when absent. Concurrent like sheaf_index_query. */
+ * SHEAF_ENOTFOUND when absent. */
 SHEAF_API int sheaf_index_cluster_of(const sheaf_index *idx, const char *id,
                                      const char **cluster);
 
 /* The members of a cluster, in the order they were added: up to cap ids to
  * ids (owned by the index), the total into *count. SHEAF_ENOTFOUND when no
- * cluster has that name. Concurrent like sheaf_index_query. */
+ * cluster has that name. */
 SHEAF_API int sheaf_index_cluster_members(const sheaf_index *idx,
                                           const char *cluster,
                                           const char **ids, size_t cap,

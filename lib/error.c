@@ -13,6 +13,8 @@ const char *sheaf_strerror(int code)
     case SHEAF_ERANGE: return "size or count out of range";
     case SHEAF_EIO: return "input/output error";
     case SHEAF_ECORRUPT: return "data damaged or not sheaf's";
+    case SHEAF_EBUSY: return "index open for writing by another process";
+    case SHEAF_EREADONLY: return "index opened read-only";
     default: return "unknown error";
     }
 }

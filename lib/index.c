@@ -1,21 +1,29 @@
 /*
  * The index: documents, their signatures, the LSH bands, and the clusters
- * assigned in input order.
+ * assigned in input order; optionally stored in LMDB (store.c).
  *
  * Documents live in a dense array addressed by a 32-bit document number (the
  * LSH tables and cluster member lists store those numbers, not pointers);
  * slots of removed documents are reused through a free list. Ids and
  * cluster names are uthash tables of records. Every modifying call first
- * makes every allocation it may need and only then changes anything, so an
- * error leaves the index exactly as it was.
+ * makes every allocation it may need, then writes to the store, and only
+ * then changes the memory, so an error leaves the index exactly as it was.
+ *
+ * A stored index is rebuilt at open from its records, each of which holds
+ * the article's cluster name: restoring assignments rather than replaying
+ * the matching gives the state the uninterrupted process had, removals
+ * included.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lsh.h"
 #include "sheaf.h"
 #include "signature_internal.h"
+#include "store.h"
 
 /* uthash must not exit() on out-of-memory: it undoes the addition and sets
  * the `oom` flag of the calling function instead. */
@@ -37,11 +45,12 @@ typedef struct cluster {
 } cluster;
 
 typedef struct doc {
-    id_entry *id;      /* NULL while the slot is free */
+    id_entry *id; /* NULL while the slot is free */
     cluster *cluster;
-    uint64_t seq;      /* order of addition: ties go to the earlier */
+    uint64_t seq;        /* order of addition: ties go to the earlier */
+    int64_t time;        /* SHEAF_NO_TIME when unknown */
     uint32_t prev, next; /* cluster members; next also links free slots */
-    int has_shingles;  /* without, it is in no band and matches nothing */
+    int has_shingles;    /* without, it is in no band and matches nothing */
 } doc;
 
 struct sheaf_index {
@@ -63,11 +72,17 @@ struct sheaf_index {
     uint32_t free_slot; /* head of the free list */
     size_t live;
     uint64_t next_seq;
+    int64_t newest;
     id_entry *ids;
     cluster *clusters;
     size_t cluster_count;
     sheaf__docs scratch; /* candidates of the add in progress */
     uint64_t *keys;      /* band keys of the add in progress */
+    sheaf__store *store; /* NULL: in memory only */
+    /* Memory could not be brought back in line with the store after a
+     * failed group; every call retries the reload first. */
+    int stale;
+    pthread_rwlock_t lock;
 };
 
 /* The smallest count of equal values whose fraction reaches the threshold,
@@ -84,39 +99,10 @@ static uint32_t min_same_for(double threshold, uint32_t n)
     return s;
 }
 
-int sheaf_index_new(const sheaf_params *p, sheaf_index **out)
-{
-    if (!out)
-        return SHEAF_EINVAL;
-    int rc = sheaf_params_validate(p);
-    if (rc != SHEAF_OK)
-        return rc;
-    sheaf_index *idx = calloc(1, sizeof *idx);
-    if (!idx)
-        return SHEAF_ENOMEM;
-    idx->params = *p;
-    sheaf_params_choose_bands(p, &idx->params.bands, &idx->params.rows);
-    sheaf_hasher_init(&idx->hasher, &idx->params);
-    idx->min_same = min_same_for(
-        p->threshold - sqrt(p->threshold * (1 - p->threshold) / p->num_hashes),
-        p->num_hashes);
-    idx->free_slot = SHEAF__NO_DOC;
-    idx->keys = malloc(idx->params.bands * sizeof *idx->keys);
-    if (!idx->keys ||
-        sheaf__lsh_init(&idx->lsh, idx->params.bands, idx->params.rows,
-                        (const uint16_t *const *)&idx->values,
-                        idx->params.num_hashes) != SHEAF_OK) {
-        sheaf_index_free(idx);
-        return SHEAF_ENOMEM;
-    }
-    *out = idx;
-    return SHEAF_OK;
-}
+/* ------------------------------------------------------ memory state */
 
-void sheaf_index_free(sheaf_index *idx)
+static void free_memory(sheaf_index *idx)
 {
-    if (!idx)
-        return;
     id_entry *e, *etmp;
     HASH_ITER(hh, idx->ids, e, etmp) {
         HASH_DEL(idx->ids, e);
@@ -128,11 +114,84 @@ void sheaf_index_free(sheaf_index *idx)
         free(c);
     }
     sheaf__lsh_free(&idx->lsh);
-    sheaf__docs_free(&idx->scratch);
-    free(idx->keys);
     free(idx->docs);
     free(idx->values);
+    idx->docs = NULL;
+    idx->values = NULL;
+    idx->used = idx->cap = 0;
+    idx->free_slot = SHEAF__NO_DOC;
+    idx->live = idx->cluster_count = 0;
+    idx->next_seq = 0;
+    idx->newest = SHEAF_NO_TIME;
+}
+
+static int init_memory(sheaf_index *idx)
+{
+    idx->free_slot = SHEAF__NO_DOC;
+    idx->newest = SHEAF_NO_TIME;
+    return sheaf__lsh_init(&idx->lsh, idx->params.bands, idx->params.rows,
+                           (const uint16_t *const *)&idx->values,
+                           idx->params.num_hashes);
+}
+
+static sheaf_index *new_index(const sheaf_params *p)
+{
+    sheaf_index *idx = calloc(1, sizeof *idx);
+    if (!idx)
+        return NULL;
+    idx->params = *p;
+    sheaf_params_choose_bands(p, &idx->params.bands, &idx->params.rows);
+    sheaf_hasher_init(&idx->hasher, &idx->params);
+    idx->min_same = min_same_for(
+        p->threshold - sqrt(p->threshold * (1 - p->threshold) / p->num_hashes),
+        p->num_hashes);
+    idx->keys = malloc(idx->params.bands * sizeof *idx->keys);
+    if (!idx->keys || init_memory(idx) != SHEAF_OK ||
+        pthread_rwlock_init(&idx->lock, NULL) != 0) {
+        sheaf__lsh_free(&idx->lsh);
+        free(idx->keys);
+        free(idx);
+        return NULL;
+    }
+    return idx;
+}
+
+int sheaf_index_new(const sheaf_params *p, sheaf_index **out)
+{
+    if (!out)
+        return SHEAF_EINVAL;
+    int rc = sheaf_params_validate(p);
+    if (rc != SHEAF_OK)
+        return rc;
+    sheaf_index *idx = new_index(p);
+    if (!idx)
+        return SHEAF_ENOMEM;
+    *out = idx;
+    return SHEAF_OK;
+}
+
+void sheaf_index_free(sheaf_index *idx)
+{
+    if (!idx)
+        return;
+    sheaf__store_close(idx->store);
+    free_memory(idx);
+    sheaf__docs_free(&idx->scratch);
+    free(idx->keys);
+    pthread_rwlock_destroy(&idx->lock);
     free(idx);
+}
+
+/* --------------------------------------------------------- read side */
+
+static void read_lock(const sheaf_index *idx)
+{
+    pthread_rwlock_rdlock(&((sheaf_index *)idx)->lock);
+}
+
+static void unlock(const sheaf_index *idx)
+{
+    pthread_rwlock_unlock(&((sheaf_index *)idx)->lock);
 }
 
 const sheaf_params *sheaf_index_params(const sheaf_index *idx)
@@ -147,12 +206,32 @@ const sheaf_hasher *sheaf_index_hasher(const sheaf_index *idx)
 
 size_t sheaf_index_size(const sheaf_index *idx)
 {
-    return idx ? idx->live : 0;
+    if (!idx)
+        return 0;
+    read_lock(idx);
+    size_t n = idx->live;
+    unlock(idx);
+    return n;
 }
 
 size_t sheaf_index_cluster_count(const sheaf_index *idx)
 {
-    return idx ? idx->cluster_count : 0;
+    if (!idx)
+        return 0;
+    read_lock(idx);
+    size_t n = idx->cluster_count;
+    unlock(idx);
+    return n;
+}
+
+int64_t sheaf_index_newest_time(const sheaf_index *idx)
+{
+    if (!idx)
+        return SHEAF_NO_TIME;
+    read_lock(idx);
+    int64_t t = idx->newest;
+    unlock(idx);
+    return t;
 }
 
 static const uint16_t *doc_values(const sheaf_index *idx, uint32_t d)
@@ -175,6 +254,15 @@ static uint32_t count_equal(const uint16_t *a, const uint16_t *b, uint32_t n)
     return same;
 }
 
+/* Whether articles published at a and b may join under the window. */
+static int within_window(const sheaf_index *idx, int64_t a, int64_t b)
+{
+    if (idx->params.window == 0 || a == SHEAF_NO_TIME || b == SHEAF_NO_TIME)
+        return 1;
+    uint64_t gap = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+    return gap <= (uint64_t)idx->params.window;
+}
+
 /* Orders verified matches: most similar first, then the earlier. */
 typedef struct scored {
     uint32_t doc, same;
@@ -186,16 +274,29 @@ static int better(const scored *a, const scored *b)
     return a->same != b->same ? a->same > b->same : a->seq < b->seq;
 }
 
-/* Fill *cands with the LSH candidates of the values (none when the
- * signature has no shingles) and the band keys into keys[]. */
-static int candidates(const sheaf_index *idx, const uint16_t *values,
-                      int has_shingles, uint64_t *keys, sheaf__docs *cands)
+/* The verified matches among the LSH candidates of values (none when the
+ * signature has no shingles): *cands gets them, keys[] the band keys. */
+static int verified(const sheaf_index *idx, const uint16_t *values,
+                    int has_shingles, int64_t time, uint64_t *keys,
+                    sheaf__docs *cands)
 {
     cands->n = 0;
     if (!has_shingles)
         return SHEAF_OK;
     sheaf__lsh_keys(idx->params.bands, idx->params.rows, values, keys);
-    return sheaf__lsh_candidates(&idx->lsh, keys, cands);
+    int rc = sheaf__lsh_candidates(&idx->lsh, keys, cands);
+    if (rc != SHEAF_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < cands->n; i++) {
+        uint32_t d = cands->v[i];
+        if (within_window(idx, time, idx->docs[d].time) &&
+            count_equal(values, doc_values(idx, d), idx->params.num_hashes) >=
+                idx->min_same)
+            cands->v[n++] = d;
+    }
+    cands->n = n;
+    return SHEAF_OK;
 }
 
 static scored score(const sheaf_index *idx, const uint16_t *values,
@@ -205,6 +306,14 @@ static scored score(const sheaf_index *idx, const uint16_t *values,
     s.same = count_equal(values, doc_values(idx, d), idx->params.num_hashes);
     return s;
 }
+
+static int compare_scored(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    return better(x, y) ? -1 : better(y, x) ? 1 : 0;
+}
+
+/* ------------------------------------------------------ adding, core */
 
 /* Room for one more document slot. */
 static int reserve_slot(sheaf_index *idx)
@@ -216,12 +325,15 @@ static int reserve_slot(sheaf_index *idx)
     uint64_t cap = idx->cap ? (uint64_t)idx->cap * 2 : 64;
     if (cap > SHEAF__NO_DOC)
         cap = SHEAF__NO_DOC;
-    doc *docs = realloc(idx->docs, cap * sizeof *docs);
+    size_t hashes = idx->params.num_hashes;
+    if (cap > SIZE_MAX / (hashes * sizeof *idx->values))
+        return SHEAF_ERANGE;
+    doc *docs = realloc(idx->docs, (size_t)cap * sizeof *docs);
     if (!docs)
         return SHEAF_ENOMEM;
     idx->docs = docs;
     uint16_t *values =
-        realloc(idx->values, cap * idx->params.num_hashes * sizeof *values);
+        realloc(idx->values, (size_t)cap * hashes * sizeof *values);
     if (!values)
         return SHEAF_ENOMEM; /* the larger docs array is harmless */
     idx->values = values;
@@ -239,86 +351,80 @@ static uint32_t take_slot(sheaf_index *idx)
     return d;
 }
 
-static void fill_assignment(const sheaf_index *idx, uint32_t d,
-                            const scored *best, sheaf_assignment *out)
-{
-    const doc *x = &idx->docs[d];
-    out->cluster = x->cluster->name;
-    out->match = best ? idx->docs[best->doc].id->id : NULL;
-    out->similarity =
-        best ? (double)best->same / idx->params.num_hashes : 0.0;
-    out->cluster_size = x->cluster->size;
-}
-
-int sheaf_index_add_signature(sheaf_index *idx, const char *id,
-                              const sheaf_signature *sig,
-                              sheaf_assignment *out)
-{
-    if (!idx || !id || !*id || !sig)
-        return SHEAF_EINVAL;
-    if (!sheaf__signature_compatible(sig, &idx->params))
-        return SHEAF_EMISMATCH;
+/* An article on its way in: everything allocated and in the tables of
+ * ids and clusters, nothing else changed yet. */
+typedef struct pending {
     id_entry *e;
     cluster *c;
-    size_t id_len = strlen(id);
-    HASH_FIND(hh, idx->ids, id, id_len, e);
-    HASH_FIND(hh, idx->clusters, id, id_len, c);
-    if (e || c)
-        return SHEAF_EEXIST;
+    int new_cluster;
+} pending;
 
-    uint16_t values[SHEAF_MAX_HASHES];
-    truncate_values(sig, values);
-    int rc = candidates(idx, values, sig->num_shingles != 0, idx->keys,
-                        &idx->scratch);
-    if (rc != SHEAF_OK)
-        return rc;
-    scored best = {SHEAF__NO_DOC, 0, 0};
-    for (size_t i = 0; i < idx->scratch.n; i++) {
-        scored s = score(idx, values, idx->scratch.v[i]);
-        if (s.same >= idx->min_same &&
-            (best.doc == SHEAF__NO_DOC || better(&s, &best)))
-            best = s;
-    }
-    int joins = best.doc != SHEAF__NO_DOC;
-
-    /* Every allocation first; nothing changes until all have succeeded. */
+/* Allocate for an article joining cluster join, or starting the cluster
+ * named name when join is NULL. */
+static int prepare(sheaf_index *idx, const char *id, size_t id_len,
+                   cluster *join, const char *name, size_t name_len,
+                   int has_shingles, pending *out)
+{
+    int rc;
     if ((rc = reserve_slot(idx)) != SHEAF_OK)
         return rc;
-    if (sig->num_shingles && (rc = sheaf__lsh_reserve(&idx->lsh)) != SHEAF_OK)
+    if (has_shingles && (rc = sheaf__lsh_reserve(&idx->lsh)) != SHEAF_OK)
         return rc;
-    e = malloc(sizeof *e + id_len + 1);
-    c = joins ? idx->docs[best.doc].cluster : malloc(sizeof *c + id_len + 1);
+    id_entry *e = malloc(sizeof *e + id_len + 1);
+    cluster *c = join ? join : malloc(sizeof *c + name_len + 1);
     if (!e || !c) {
         free(e);
-        if (!joins)
+        if (!join)
             free(c);
         return SHEAF_ENOMEM;
     }
     int oom = 0;
-    memcpy(e->id, id, id_len + 1);
+    memcpy(e->id, id, id_len);
+    e->id[id_len] = 0;
     HASH_ADD_KEYPTR(hh, idx->ids, e->id, id_len, e);
-    if (!oom && !joins) {
-        memcpy(c->name, id, id_len + 1);
+    if (!oom && !join) {
+        memcpy(c->name, name, name_len);
+        c->name[name_len] = 0;
         c->head = c->tail = SHEAF__NO_DOC;
         c->size = 0;
-        HASH_ADD_KEYPTR(hh, idx->clusters, c->name, id_len, c);
+        HASH_ADD_KEYPTR(hh, idx->clusters, c->name, name_len, c);
         if (oom)
             HASH_DEL(idx->ids, e);
     }
     if (oom) {
         free(e);
-        if (!joins)
+        if (!join)
             free(c);
         return SHEAF_ENOMEM;
     }
+    *out = (pending){e, c, join == NULL};
+    return SHEAF_OK;
+}
 
+static void abandon(sheaf_index *idx, pending *p)
+{
+    HASH_DEL(idx->ids, p->e);
+    free(p->e);
+    if (p->new_cluster) {
+        HASH_DEL(idx->clusters, p->c);
+        free(p->c);
+    }
+}
+
+/* Complete an addition; cannot fail. */
+static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
+                       int64_t time, const uint16_t *values, int has_shingles,
+                       const uint64_t *keys)
+{
     uint32_t d = take_slot(idx);
-    e->doc = d;
+    cluster *c = p->c;
+    p->e->doc = d;
     doc *x = &idx->docs[d];
-    x->id = e;
+    x->id = p->e;
     x->cluster = c;
-    x->seq = idx->next_seq++;
-    x->has_shingles = sig->num_shingles != 0;
+    x->seq = seq;
+    x->time = time;
+    x->has_shingles = has_shingles;
     x->next = SHEAF__NO_DOC;
     x->prev = c->tail;
     if (c->tail != SHEAF__NO_DOC)
@@ -327,37 +433,24 @@ int sheaf_index_add_signature(sheaf_index *idx, const char *id,
         c->head = d;
     c->tail = d;
     c->size++;
-    if (!joins)
+    if (p->new_cluster)
         idx->cluster_count++;
     memcpy(idx->values + (size_t)d * idx->params.num_hashes, values,
            idx->params.num_hashes * sizeof values[0]);
-    if (x->has_shingles)
-        sheaf__lsh_insert(&idx->lsh, idx->keys, d);
+    if (has_shingles)
+        sheaf__lsh_insert(&idx->lsh, keys, d);
     idx->live++;
-    if (out)
-        fill_assignment(idx, d, joins ? &best : NULL, out);
-    return SHEAF_OK;
+    if (seq >= idx->next_seq)
+        idx->next_seq = seq + 1;
+    if (time != SHEAF_NO_TIME &&
+        (idx->newest == SHEAF_NO_TIME || time > idx->newest))
+        idx->newest = time;
+    return d;
 }
 
-int sheaf_index_add(sheaf_index *idx, const char *id, const char *text,
-                    size_t len, sheaf_assignment *out)
+/* Take an article out of memory (the store is the caller's business). */
+static void unlink_doc(sheaf_index *idx, uint32_t d)
 {
-    if (!idx)
-        return SHEAF_EINVAL;
-    sheaf_signature sig;
-    int rc = sheaf_hasher_sign(&idx->hasher, text, len, &sig);
-    return rc == SHEAF_OK ? sheaf_index_add_signature(idx, id, &sig, out) : rc;
-}
-
-int sheaf_index_remove(sheaf_index *idx, const char *id)
-{
-    if (!idx || !id)
-        return SHEAF_EINVAL;
-    id_entry *e;
-    HASH_FIND_STR(idx->ids, id, e);
-    if (!e)
-        return SHEAF_ENOTFOUND;
-    uint32_t d = e->doc;
     doc *x = &idx->docs[d];
     if (x->has_shingles) {
         sheaf__lsh_keys(idx->params.bands, idx->params.rows,
@@ -378,20 +471,394 @@ int sheaf_index_remove(sheaf_index *idx, const char *id)
         free(c);
         idx->cluster_count--;
     }
-    HASH_DEL(idx->ids, e);
-    free(e);
+    HASH_DEL(idx->ids, x->id);
+    free(x->id);
     x->id = NULL;
     x->cluster = NULL;
     x->next = idx->free_slot;
     idx->free_slot = d;
     idx->live--;
+}
+
+/* ------------------------------------------------- store and reload */
+
+/* Put one stored article back, in its recorded cluster. */
+static int restore_one(void *ctx, const sheaf__stored_doc *d)
+{
+    sheaf_index *idx = ctx;
+    if (d->num_hashes != idx->params.num_hashes || !d->id_len ||
+        !d->cluster_len || memchr(d->id, 0, d->id_len) ||
+        memchr(d->cluster, 0, d->cluster_len))
+        return SHEAF_ECORRUPT;
+    id_entry *e;
+    cluster *c;
+    HASH_FIND(hh, idx->ids, d->id, d->id_len, e);
+    if (e)
+        return SHEAF_ECORRUPT;
+    HASH_FIND(hh, idx->clusters, d->cluster, d->cluster_len, c);
+    pending p;
+    int rc = prepare(idx, d->id, d->id_len, c, d->cluster, d->cluster_len,
+                     d->has_shingles, &p);
+    if (rc != SHEAF_OK)
+        return rc;
+    if (d->has_shingles)
+        sheaf__lsh_keys(idx->params.bands, idx->params.rows, d->values,
+                        idx->keys);
+    finish(idx, &p, d->seq, d->time, d->values, d->has_shingles, idx->keys);
     return SHEAF_OK;
 }
 
-static int compare_scored(const void *a, const void *b)
+/* Rebuild memory from the store: at open, and to undo a failed group. */
+static int reload(sheaf_index *idx)
 {
-    const scored *x = a, *y = b;
-    return better(x, y) ? -1 : better(y, x) ? 1 : 0;
+    free_memory(idx);
+    int rc = init_memory(idx);
+    if (rc == SHEAF_OK)
+        rc = sheaf__store_load(idx->store, restore_one, idx);
+    idx->stale = rc != SHEAF_OK;
+    return rc;
+}
+
+/* Called by every modifying call before it starts. */
+static int ready_to_write(sheaf_index *idx)
+{
+    if (idx->stale)
+        return reload(idx);
+    return SHEAF_OK;
+}
+
+/* After a failed store write: when it was inside a group, the store
+ * dropped the whole group, so memory goes back to the last commit. */
+static int store_failed(sheaf_index *idx, int rc, int grouped)
+{
+    if (grouped)
+        reload(idx);
+    return rc;
+}
+
+static void remove_store_files(const char *path)
+{
+    unlink(path);
+    size_t n = strlen(path);
+    char *lock = malloc(n + sizeof "-lock");
+    if (lock) {
+        memcpy(lock, path, n);
+        memcpy(lock + n, "-lock", sizeof "-lock");
+        unlink(lock);
+        free(lock);
+    }
+}
+
+static int params_equal(const sheaf_params *a, const sheaf_params *b)
+{
+    return a->mode == b->mode && a->shingle_kind == b->shingle_kind &&
+           a->shingle_size == b->shingle_size && a->scheme == b->scheme &&
+           a->num_hashes == b->num_hashes && a->seed == b->seed &&
+           a->threshold == b->threshold && a->bands == b->bands &&
+           a->rows == b->rows && a->window == b->window;
+}
+
+int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
+                     sheaf_index **out)
+{
+    if (!path || !*path || !out || (flags & ~(unsigned)SHEAF_OPEN_READONLY))
+        return SHEAF_EINVAL;
+    sheaf_params want;
+    int rc;
+    if (p) {
+        if ((rc = sheaf_params_validate(p)) != SHEAF_OK)
+            return rc;
+        want = *p;
+        sheaf_params_choose_bands(p, &want.bands, &want.rows);
+    }
+    int readonly = (flags & SHEAF_OPEN_READONLY) != 0;
+    /* An open that fails leaves no trace: a store it created goes again. */
+    int existed = access(path, F_OK) == 0;
+    sheaf__store *store;
+    if ((rc = sheaf__store_open(path, readonly, &store)) != SHEAF_OK) {
+        if (!existed)
+            remove_store_files(path);
+        return rc;
+    }
+    sheaf_params have;
+    rc = sheaf__store_get_params(store, &have);
+    if (rc == SHEAF_ENOTFOUND && p && !readonly) {
+        have = want;
+        rc = sheaf__store_put_params(store, &want);
+    } else if (rc == SHEAF_OK && p && !params_equal(&have, &want))
+        rc = SHEAF_EMISMATCH;
+    sheaf_index *idx = NULL;
+    if (rc == SHEAF_OK && !(idx = new_index(&have)))
+        rc = SHEAF_ENOMEM;
+    if (rc == SHEAF_OK) {
+        idx->store = store;
+        if ((rc = reload(idx)) != SHEAF_OK) {
+            sheaf_index_free(idx);
+            return rc;
+        }
+        *out = idx;
+        return SHEAF_OK;
+    }
+    sheaf__store_close(store);
+    if (!existed)
+        remove_store_files(path);
+    return rc;
+}
+
+/* ------------------------------------------------------------ adding */
+
+static int add_locked(sheaf_index *idx, const char *id, int64_t time,
+                      const sheaf_signature *sig, sheaf_assignment *out)
+{
+    int rc = ready_to_write(idx);
+    if (rc != SHEAF_OK)
+        return rc;
+    size_t id_len = strlen(id);
+    id_entry *e;
+    cluster *c;
+    HASH_FIND(hh, idx->ids, id, id_len, e);
+    HASH_FIND(hh, idx->clusters, id, id_len, c);
+    if (e || c)
+        return SHEAF_EEXIST;
+
+    uint16_t values[SHEAF_MAX_HASHES];
+    truncate_values(sig, values);
+    int has_shingles = sig->num_shingles != 0;
+    rc = verified(idx, values, has_shingles, time, idx->keys, &idx->scratch);
+    if (rc != SHEAF_OK)
+        return rc;
+    scored best = {SHEAF__NO_DOC, 0, 0};
+    for (size_t i = 0; i < idx->scratch.n; i++) {
+        scored s = score(idx, values, idx->scratch.v[i]);
+        if (best.doc == SHEAF__NO_DOC || better(&s, &best))
+            best = s;
+    }
+    int joins = best.doc != SHEAF__NO_DOC;
+    cluster *join = joins ? idx->docs[best.doc].cluster : NULL;
+
+    pending p;
+    if ((rc = prepare(idx, id, id_len, join, id, id_len, has_shingles, &p)) !=
+        SHEAF_OK)
+        return rc;
+    uint64_t seq = idx->next_seq;
+    if (idx->store) {
+        sheaf__stored_doc rec = {.seq = seq,
+                                 .time = time,
+                                 .has_shingles = has_shingles,
+                                 .id = id,
+                                 .id_len = id_len,
+                                 .cluster = p.c->name,
+                                 .cluster_len = strlen(p.c->name),
+                                 .values = values,
+                                 .num_hashes = idx->params.num_hashes};
+        int grouped = sheaf__store_in_group(idx->store);
+        if ((rc = sheaf__store_put(idx->store, &rec)) != SHEAF_OK) {
+            abandon(idx, &p);
+            return store_failed(idx, rc, grouped);
+        }
+    }
+    uint32_t d = finish(idx, &p, seq, time, values, has_shingles, idx->keys);
+    if (out) {
+        const doc *x = &idx->docs[d];
+        out->cluster = x->cluster->name;
+        out->match = joins ? idx->docs[best.doc].id->id : NULL;
+        out->similarity =
+            joins ? (double)best.same / idx->params.num_hashes : 0.0;
+        out->cluster_size = x->cluster->size;
+    }
+    return SHEAF_OK;
+}
+
+int sheaf_index_add_signature_at(sheaf_index *idx, const char *id,
+                                 int64_t time, const sheaf_signature *sig,
+                                 sheaf_assignment *out)
+{
+    if (!idx || !id || !*id || !sig)
+        return SHEAF_EINVAL;
+    if (!sheaf__signature_compatible(sig, &idx->params))
+        return SHEAF_EMISMATCH;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = add_locked(idx, id, time, sig, out);
+    unlock(idx);
+    return rc;
+}
+
+int sheaf_index_add_signature(sheaf_index *idx, const char *id,
+                              const sheaf_signature *sig,
+                              sheaf_assignment *out)
+{
+    return sheaf_index_add_signature_at(idx, id, SHEAF_NO_TIME, sig, out);
+}
+
+int sheaf_index_add_at(sheaf_index *idx, const char *id, int64_t time,
+                       const char *text, size_t len, sheaf_assignment *out)
+{
+    if (!idx)
+        return SHEAF_EINVAL;
+    /* Signed before taking the lock: signing is the expensive part and
+     * needs nothing of the index's mutable state. */
+    sheaf_signature sig;
+    int rc = sheaf_hasher_sign(&idx->hasher, text, len, &sig);
+    return rc == SHEAF_OK ? sheaf_index_add_signature_at(idx, id, time, &sig,
+                                                         out)
+                          : rc;
+}
+
+int sheaf_index_add(sheaf_index *idx, const char *id, const char *text,
+                    size_t len, sheaf_assignment *out)
+{
+    return sheaf_index_add_at(idx, id, SHEAF_NO_TIME, text, len, out);
+}
+
+/* ---------------------------------------------------------- removing */
+
+int sheaf_index_remove(sheaf_index *idx, const char *id)
+{
+    if (!idx || !id)
+        return SHEAF_EINVAL;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = ready_to_write(idx);
+    id_entry *e = NULL;
+    if (rc == SHEAF_OK) {
+        HASH_FIND_STR(idx->ids, id, e);
+        if (!e)
+            rc = SHEAF_ENOTFOUND;
+    }
+    if (rc == SHEAF_OK && idx->store) {
+        int grouped = sheaf__store_in_group(idx->store);
+        if ((rc = sheaf__store_del(idx->store, idx->docs[e->doc].seq)) !=
+            SHEAF_OK)
+            rc = store_failed(idx, rc, grouped);
+    }
+    if (rc == SHEAF_OK)
+        unlink_doc(idx, e->doc);
+    unlock(idx);
+    return rc;
+}
+
+int sheaf_index_expire(sheaf_index *idx, int64_t before, size_t *removed)
+{
+    if (!idx)
+        return SHEAF_EINVAL;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = ready_to_write(idx);
+    /* In a store, all of one expiry is one transaction: the caller's group
+     * when one is open, else a group of its own. */
+    int own_group = 0;
+    if (rc == SHEAF_OK && idx->store && !sheaf__store_in_group(idx->store)) {
+        rc = sheaf__store_begin(idx->store);
+        own_group = rc == SHEAF_OK;
+    }
+    size_t n = 0;
+    for (uint32_t d = 0; rc == SHEAF_OK && d < idx->used; d++) {
+        const doc *x = &idx->docs[d];
+        if (!x->id || x->time == SHEAF_NO_TIME || x->time >= before)
+            continue;
+        n++;
+        if (idx->store && (rc = sheaf__store_del(idx->store, x->seq)) !=
+                              SHEAF_OK)
+            rc = store_failed(idx, rc, !own_group);
+    }
+    if (rc == SHEAF_OK && own_group)
+        rc = sheaf__store_commit(idx->store);
+    else if (own_group)
+        sheaf__store_abort(idx->store);
+    if (rc == SHEAF_OK)
+        for (uint32_t d = 0; d < idx->used; d++) {
+            const doc *x = &idx->docs[d];
+            if (x->id && x->time != SHEAF_NO_TIME && x->time < before)
+                unlink_doc(idx, d);
+        }
+    if (rc == SHEAF_OK && removed)
+        *removed = n;
+    unlock(idx);
+    return rc;
+}
+
+/* ------------------------------------------------------------ groups */
+
+int sheaf_index_begin(sheaf_index *idx)
+{
+    if (!idx)
+        return SHEAF_EINVAL;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = ready_to_write(idx);
+    if (rc == SHEAF_OK && idx->store)
+        rc = sheaf__store_begin(idx->store);
+    unlock(idx);
+    return rc;
+}
+
+int sheaf_index_commit(sheaf_index *idx)
+{
+    if (!idx)
+        return SHEAF_EINVAL;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = SHEAF_OK;
+    if (idx->store && (rc = sheaf__store_commit(idx->store)) != SHEAF_OK &&
+        rc != SHEAF_EINVAL)
+        reload(idx); /* the group is lost: memory follows the disk */
+    unlock(idx);
+    return rc;
+}
+
+int sheaf_index_rollback(sheaf_index *idx)
+{
+    if (!idx)
+        return SHEAF_EINVAL;
+    pthread_rwlock_wrlock(&idx->lock);
+    int rc = SHEAF_EINVAL; /* memory alone cannot undo */
+    if (idx->store && sheaf__store_in_group(idx->store)) {
+        sheaf__store_abort(idx->store);
+        rc = reload(idx);
+    }
+    unlock(idx);
+    return rc;
+}
+
+/* ----------------------------------------------------------- queries */
+
+int sheaf_index_query_signature_at(const sheaf_index *idx,
+                                   const sheaf_signature *sig, int64_t time,
+                                   sheaf_match *matches, size_t cap,
+                                   size_t *count)
+{
+    if (!idx || !sig || !count || (cap && !matches))
+        return SHEAF_EINVAL;
+    if (!sheaf__signature_compatible(sig, &idx->params))
+        return SHEAF_EMISMATCH;
+    uint16_t values[SHEAF_MAX_HASHES];
+    truncate_values(sig, values);
+    /* Local scratch: queries run concurrently with each other. */
+    sheaf__docs cands = {0};
+    uint64_t *keys = malloc(idx->params.bands * sizeof *keys);
+    scored *found = NULL;
+    read_lock(idx);
+    int rc = idx->stale ? SHEAF_EIO : !keys ? SHEAF_ENOMEM : SHEAF_OK;
+    if (rc == SHEAF_OK)
+        rc = verified(idx, values, sig->num_shingles != 0, time, keys, &cands);
+    if (rc == SHEAF_OK && cands.n &&
+        !(found = malloc(cands.n * sizeof *found)))
+        rc = SHEAF_ENOMEM;
+    if (rc == SHEAF_OK) {
+        for (size_t i = 0; i < cands.n; i++)
+            found[i] = score(idx, values, cands.v[i]);
+        if (cands.n > 1)
+            qsort(found, cands.n, sizeof *found, compare_scored);
+        for (size_t i = 0; i < cands.n && i < cap; i++) {
+            const doc *x = &idx->docs[found[i].doc];
+            matches[i].id = x->id->id;
+            matches[i].cluster = x->cluster->name;
+            matches[i].similarity =
+                (double)found[i].same / idx->params.num_hashes;
+        }
+        *count = cands.n;
+    }
+    unlock(idx);
+    free(found);
+    free(keys);
+    sheaf__docs_free(&cands);
+    return rc;
 }
 
 int sheaf_index_query_signature(const sheaf_index *idx,
@@ -399,46 +866,8 @@ int sheaf_index_query_signature(const sheaf_index *idx,
                                 sheaf_match *matches, size_t cap,
                                 size_t *count)
 {
-    if (!idx || !sig || !count || (cap && !matches))
-        return SHEAF_EINVAL;
-    if (!sheaf__signature_compatible(sig, &idx->params))
-        return SHEAF_EMISMATCH;
-    /* Local scratch: queries may run concurrently with each other. */
-    sheaf__docs cands = {0};
-    uint16_t values[SHEAF_MAX_HASHES];
-    truncate_values(sig, values);
-    uint64_t *keys = malloc(idx->params.bands * sizeof *keys);
-    int rc = keys ? candidates(idx, values, sig->num_shingles != 0, keys,
-                               &cands)
-                  : SHEAF_ENOMEM;
-    free(keys);
-    scored *found = NULL;
-    size_t n = 0;
-    if (rc == SHEAF_OK && cands.n) {
-        found = malloc(cands.n * sizeof *found);
-        if (!found)
-            rc = SHEAF_ENOMEM;
-    }
-    for (size_t i = 0; rc == SHEAF_OK && i < cands.n; i++) {
-        scored s = score(idx, values, cands.v[i]);
-        if (s.same >= idx->min_same)
-            found[n++] = s;
-    }
-    if (rc == SHEAF_OK) {
-        if (n > 1)
-            qsort(found, n, sizeof *found, compare_scored);
-        for (size_t i = 0; i < n && i < cap; i++) {
-            const doc *x = &idx->docs[found[i].doc];
-            matches[i].id = x->id->id;
-            matches[i].cluster = x->cluster->name;
-            matches[i].similarity =
-                (double)found[i].same / idx->params.num_hashes;
-        }
-        *count = n;
-    }
-    free(found);
-    sheaf__docs_free(&cands);
-    return rc;
+    return sheaf_index_query_signature_at(idx, sig, SHEAF_NO_TIME, matches,
+                                          cap, count);
 }
 
 int sheaf_index_query(const sheaf_index *idx, const char *text, size_t len,
@@ -458,12 +887,13 @@ int sheaf_index_cluster_of(const sheaf_index *idx, const char *id,
 {
     if (!idx || !id || !name)
         return SHEAF_EINVAL;
+    read_lock(idx);
     id_entry *e;
     HASH_FIND_STR(idx->ids, id, e);
-    if (!e)
-        return SHEAF_ENOTFOUND;
-    *name = idx->docs[e->doc].cluster->name;
-    return SHEAF_OK;
+    if (e)
+        *name = idx->docs[e->doc].cluster->name;
+    unlock(idx);
+    return e ? SHEAF_OK : SHEAF_ENOTFOUND;
 }
 
 int sheaf_index_cluster_members(const sheaf_index *idx, const char *name,
@@ -471,14 +901,17 @@ int sheaf_index_cluster_members(const sheaf_index *idx, const char *name,
 {
     if (!idx || !name || !count || (cap && !ids))
         return SHEAF_EINVAL;
+    read_lock(idx);
     cluster *c;
     HASH_FIND_STR(idx->clusters, name, c);
-    if (!c)
-        return SHEAF_ENOTFOUND;
-    size_t n = 0;
-    for (uint32_t d = c->head; d != SHEAF__NO_DOC; d = idx->docs[d].next, n++)
-        if (n < cap)
-            ids[n] = idx->docs[d].id->id;
-    *count = n;
-    return SHEAF_OK;
+    if (c) {
+        size_t n = 0;
+        for (uint32_t d = c->head; d != SHEAF__NO_DOC;
+             d = idx->docs[d].next, n++)
+            if (n < cap)
+                ids[n] = idx->docs[d].id->id;
+        *count = n;
+    }
+    unlock(idx);
+    return c ? SHEAF_OK : SHEAF_ENOTFOUND;
 }

@@ -16,6 +16,7 @@ void sheaf_params_init(sheaf_params *p)
     p->threshold = 0.5;
     p->bands = 0;
     p->rows = 0;
+    p->window = 0;
 }
 
 int sheaf_params_validate(const sheaf_params *p)
@@ -39,6 +40,8 @@ int sheaf_params_validate(const sheaf_params *p)
     if ((p->bands == 0) != (p->rows == 0))
         return SHEAF_EINVAL;
     if (p->bands && (uint64_t)p->bands * p->rows > p->num_hashes)
+        return SHEAF_EINVAL;
+    if (p->window < 0)
         return SHEAF_EINVAL;
     return SHEAF_OK;
 }

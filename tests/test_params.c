@@ -294,7 +294,8 @@ static void test_strerror(void **state)
     (void)state;
     const int codes[] = {SHEAF_OK,        SHEAF_EINVAL,   SHEAF_ENOMEM,
                          SHEAF_EMISMATCH, SHEAF_EEXIST,   SHEAF_ENOTFOUND,
-                         SHEAF_ERANGE,    SHEAF_EIO,      SHEAF_ECORRUPT};
+                         SHEAF_ERANGE,    SHEAF_EIO,      SHEAF_ECORRUPT,
+                         SHEAF_EBUSY,     SHEAF_EREADONLY};
     const size_t n = sizeof codes / sizeof codes[0];
     const char *unknown = sheaf_strerror(-1000);
     assert_non_null(unknown);
@@ -308,7 +309,7 @@ static void test_strerror(void **state)
             assert_string_not_equal(m, sheaf_strerror(codes[j]));
     }
     assert_string_equal(sheaf_strerror(SHEAF_ENOMEM), "out of memory");
-    const int bad[] = {1, 2, 100, -9, -10, -100, INT32_MIN, INT32_MAX};
+    const int bad[] = {1, 2, 100, -11, -100, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_string_equal(sheaf_strerror(bad[i]), "unknown error");
 }
