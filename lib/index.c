@@ -254,6 +254,18 @@ static uint32_t count_equal(const uint16_t *a, const uint16_t *b, uint32_t n)
     return same;
 }
 
+/* The band tables match on 16-bit tags, so once in 65536 probes they
+ * propose a document of another band hash: keep only real band matches. */
+static int shares_band(const sheaf_index *idx, const uint16_t *a,
+                       const uint16_t *b)
+{
+    size_t rows = idx->params.rows;
+    for (size_t i = 0; i < idx->params.bands; i++)
+        if (memcmp(a + i * rows, b + i * rows, rows * sizeof *a) == 0)
+            return 1;
+    return 0;
+}
+
 /* Whether articles published at a and b may join under the window. */
 static int within_window(const sheaf_index *idx, int64_t a, int64_t b)
 {
@@ -291,6 +303,7 @@ static int verified(const sheaf_index *idx, const uint16_t *values,
     for (size_t i = 0; i < cands->n; i++) {
         uint32_t d = cands->v[i];
         if (within_window(idx, time, idx->docs[d].time) &&
+            shares_band(idx, values, doc_values(idx, d)) &&
             count_equal(values, doc_values(idx, d), idx->params.num_hashes) >=
                 idx->min_same)
             cands->v[n++] = d;
