@@ -78,6 +78,11 @@ struct sheaf_index {
     size_t cluster_count;
     sheaf__docs scratch; /* candidates of the add in progress */
     uint64_t *keys;      /* band keys of the add in progress */
+    /* Per document slot: the epoch of the last add that saw it as a
+     * candidate. Removes repeats without sorting; syndicated copies share
+     * every band, so one add can meet the same document dozens of times. */
+    uint32_t *mark;
+    uint32_t epoch;
     sheaf__store *store; /* NULL: in memory only */
     /* Memory could not be brought back in line with the store after a
      * failed group; every call retries the reload first. */
@@ -116,8 +121,10 @@ static void free_memory(sheaf_index *idx)
     sheaf__lsh_free(&idx->lsh);
     free(idx->docs);
     free(idx->values);
+    free(idx->mark);
     idx->docs = NULL;
     idx->values = NULL;
+    idx->mark = NULL;
     idx->used = idx->cap = 0;
     idx->free_slot = SHEAF__NO_DOC;
     idx->live = idx->cluster_count = 0;
@@ -287,16 +294,19 @@ static int better(const scored *a, const scored *b)
 }
 
 /* The verified matches among the LSH candidates of values (none when the
- * signature has no shingles): *cands gets them, keys[] the band keys. */
+ * signature has no shingles): *cands gets them, keys[] the band keys. The
+ * writer passes its marks (see sheaf_index.mark), queries pass NULL. */
 static int verified(const sheaf_index *idx, const uint16_t *values,
                     int has_shingles, int64_t time, uint64_t *keys,
-                    sheaf__docs *cands)
+                    uint32_t *mark, uint32_t epoch, sheaf__docs *cands)
 {
     cands->n = 0;
     if (!has_shingles)
         return SHEAF_OK;
     sheaf__lsh_keys(idx->params.bands, idx->params.rows, values, keys);
-    int rc = sheaf__lsh_candidates(&idx->lsh, keys, cands);
+    int rc = mark ? sheaf__lsh_candidates_marked(&idx->lsh, keys, mark, epoch,
+                                                 cands)
+                  : sheaf__lsh_candidates(&idx->lsh, keys, cands);
     if (rc != SHEAF_OK)
         return rc;
     size_t n = 0;
@@ -348,8 +358,13 @@ static int reserve_slot(sheaf_index *idx)
     uint16_t *values =
         realloc(idx->values, (size_t)cap * hashes * sizeof *values);
     if (!values)
-        return SHEAF_ENOMEM; /* the larger docs array is harmless */
+        return SHEAF_ENOMEM; /* larger arrays than cap says are harmless */
     idx->values = values;
+    uint32_t *mark = realloc(idx->mark, (size_t)cap * sizeof *mark);
+    if (!mark)
+        return SHEAF_ENOMEM;
+    memset(mark + idx->cap, 0, (size_t)(cap - idx->cap) * sizeof *mark);
+    idx->mark = mark;
     idx->cap = (uint32_t)cap;
     return SHEAF_OK;
 }
@@ -637,7 +652,12 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
     uint16_t values[SHEAF_MAX_HASHES];
     truncate_values(sig, values);
     int has_shingles = sig->num_shingles != 0;
-    rc = verified(idx, values, has_shingles, time, idx->keys, &idx->scratch);
+    if (++idx->epoch == 0) { /* wrapped: old marks could equal new epochs */
+        memset(idx->mark, 0, idx->cap * sizeof *idx->mark);
+        idx->epoch = 1;
+    }
+    rc = verified(idx, values, has_shingles, time, idx->keys, idx->mark,
+                  idx->epoch, &idx->scratch);
     if (rc != SHEAF_OK)
         return rc;
     scored best = {SHEAF__NO_DOC, 0, 0};
@@ -849,7 +869,8 @@ int sheaf_index_query_signature_at(const sheaf_index *idx,
     read_lock(idx);
     int rc = idx->stale ? SHEAF_EIO : !keys ? SHEAF_ENOMEM : SHEAF_OK;
     if (rc == SHEAF_OK)
-        rc = verified(idx, values, sig->num_shingles != 0, time, keys, &cands);
+        rc = verified(idx, values, sig->num_shingles != 0, time, keys, NULL, 0,
+                      &cands);
     if (rc == SHEAF_OK && cands.n &&
         !(found = malloc(cands.n * sizeof *found)))
         rc = SHEAF_ENOMEM;

@@ -178,21 +178,36 @@ static int compare_docs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
-                          sheaf__docs *out)
+/* Append the documents in the probe runs of keys whose tags match; with a
+ * mark array, each document only once. */
+static int gather(const sheaf__lsh *l, const uint64_t *keys, uint32_t *mark,
+                  uint32_t epoch, sheaf__docs *out)
 {
-    size_t start = out->n;
     for (uint32_t b = 0; b < l->bands; b++) {
         const sheaf__band *t = &l->band[b];
         if (!t->docs)
             continue;
         uint16_t tag = tag_of(keys[b]);
         for (uint32_t i = home_of(keys[b], t->mask);
-             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask)
-            if (t->tags[i] == tag &&
-                sheaf__docs_push(out, t->docs[i]) != SHEAF_OK)
+             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask) {
+            uint32_t d = t->docs[i];
+            if (t->tags[i] != tag || (mark && mark[d] == epoch))
+                continue;
+            if (mark)
+                mark[d] = epoch;
+            if (sheaf__docs_push(out, d) != SHEAF_OK)
                 return SHEAF_ENOMEM;
+        }
     }
+    return SHEAF_OK;
+}
+
+int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
+                          sheaf__docs *out)
+{
+    size_t start = out->n;
+    if (gather(l, keys, NULL, 0, out) != SHEAF_OK)
+        return SHEAF_ENOMEM;
     size_t n = out->n - start;
     if (n < 2)
         return SHEAF_OK;
@@ -204,4 +219,11 @@ int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
             v[w++] = v[i];
     out->n = start + w;
     return SHEAF_OK;
+}
+
+int sheaf__lsh_candidates_marked(const sheaf__lsh *l, const uint64_t *keys,
+                                 uint32_t *mark, uint32_t epoch,
+                                 sheaf__docs *out)
+{
+    return gather(l, keys, mark, epoch, out);
 }

@@ -63,6 +63,13 @@ void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
 int sheaf__lsh_candidates(const sheaf__lsh *l, const uint64_t *keys,
                           sheaf__docs *out);
 
+/* The same for a caller that owns a mark per document: appends each
+ * document once, in probe order, setting mark[doc] = epoch, where no mark
+ * equals epoch beforehand. No sorting: the single writer's fast path. */
+int sheaf__lsh_candidates_marked(const sheaf__lsh *l, const uint64_t *keys,
+                                 uint32_t *mark, uint32_t epoch,
+                                 sheaf__docs *out);
+
 int sheaf__docs_push(sheaf__docs *d, uint32_t doc);
 void sheaf__docs_free(sheaf__docs *d);
 

@@ -292,6 +292,27 @@ static void check_candidates(const sheaf__lsh *l, const model *m,
     assert_int_equal(iw, nw); /* every document sharing a key */
     if (nm == nw)
         assert_int_equal(out.n, nw + 2);
+
+    /* The marked variant finds the same documents, each once, and marks
+     * exactly them; documents already marked with the epoch are skipped. */
+    static uint32_t mark[1 << 16];
+    static uint32_t epoch = 0;
+    epoch += 2;
+    sheaf__docs marked = {0};
+    assert_int_equal(sheaf__lsh_candidates_marked(l, keys, mark, epoch, &marked),
+                     SHEAF_OK);
+    assert_int_equal(marked.n, out.n - 2);
+    qsort(marked.v, marked.n, sizeof *marked.v, cmp_u32);
+    for (size_t i = 0; i < marked.n; i++) {
+        assert_int_equal(marked.v[i], out.v[i + 2]);
+        assert_int_equal(mark[marked.v[i]], epoch);
+    }
+    sheaf__docs again = {0};
+    assert_int_equal(sheaf__lsh_candidates_marked(l, keys, mark, epoch, &again),
+                     SHEAF_OK);
+    assert_int_equal(again.n, 0);
+    sheaf__docs_free(&again);
+    sheaf__docs_free(&marked);
     sheaf__docs_free(&out);
     assert_null(out.v);
     assert_int_equal(out.n, 0);
