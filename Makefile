@@ -31,6 +31,7 @@ TEST_SH      := $(sort $(wildcard tests/test_*.sh))
 STATIC_LIB   := $(BUILD)/libsheaf.a
 SHARED_LIB   := $(BUILD)/libsheaf.so.$(VERSION)
 CLI          := $(BUILD)/sheaf
+STREAM       := $(BUILD)/sheaf-stream
 BENCH        := $(BUILD)/sheaf-bench
 
 # Debian packages the build needs, each with a header that proves it is there.
@@ -40,7 +41,7 @@ DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
 .PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(BENCH)
+all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
 
 lib: $(STATIC_LIB) $(SHARED_LIB)
 
@@ -97,6 +98,11 @@ $(SHARED_LIB): $(LIB_OBJ)
 
 $(CLI): $(CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(SANITIZE) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
+
+# The embedding example shares the clusterer's JSONL parser.
+$(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -o $@ $< \
+	  $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
 
 $(BENCH): bench/bench.c $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_CLI)

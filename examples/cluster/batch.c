@@ -1,0 +1,164 @@
+/* Batches (see batch.h) and the work done on them off the main thread. */
+#include "batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonl.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+batch *batch_new(void)
+{
+    batch *b = xcalloc(1, sizeof *b);
+    b->cap = BATCH_BLOCK;
+    b->block = xmalloc(b->cap);
+    b->sigs = xreallocarray(NULL, BATCH_MAX_RECORDS, sizeof *b->sigs);
+    return b;
+}
+
+void batch_reset(batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        free(b->recs[i].message);
+        b->recs[i].message = NULL;
+    }
+    b->count = 0;
+    b->used = 0;
+    b->done = 0;
+    if (b->cap > 4 * BATCH_BLOCK) {
+        free(b->block);
+        b->cap = BATCH_BLOCK;
+        b->block = xmalloc(b->cap);
+    }
+}
+
+void batch_free(batch *b)
+{
+    if (!b)
+        return;
+    batch_reset(b);
+    free(b->block);
+    free(b->sigs);
+    free(b);
+}
+
+/* Parse a JSONL record in place; RECORD_OK with the text and id located,
+ * or why it is skipped. */
+static record_status parse_line(record *r, char *line, const jsonl_fields *f)
+{
+    jsonl_result res;
+    jsonl_error e = jsonl_parse(f, line, r->len, &res);
+    if (e == JSONL_BLANK)
+        return RECORD_BLANK;
+    if (e != JSONL_OK) {
+        r->detail = (uint8_t)e;
+        r->at = res.error_at;
+        return RECORD_SYNTAX;
+    }
+    if (res.text.type == JSONL_ABSENT)
+        return RECORD_NO_TEXT;
+    if (res.text.type != JSONL_STRING) {
+        r->detail = (uint8_t)res.text.type;
+        return RECORD_TEXT_TYPE;
+    }
+    if (res.id.type != JSONL_ABSENT && res.id.type != JSONL_STRING &&
+        res.id.type != JSONL_NUMBER) {
+        r->detail = (uint8_t)res.id.type;
+        return RECORD_ID_TYPE;
+    }
+    if (res.text.len == 0)
+        return RECORD_EMPTY_TEXT;
+    r->id_type = (uint8_t)res.id.type;
+    r->id_off = r->off + res.id.off;
+    r->id_len = res.id.len;
+    r->text_off = r->off + res.text.off;
+    r->text_len = res.text.len;
+    return RECORD_OK;
+}
+
+static record_status check_file(record *r, const char *text)
+{
+    if (r->len == 0)
+        return RECORD_EMPTY_TEXT;
+    if (memchr(text, 0, r->len))
+        return RECORD_BINARY;
+    r->text_off = r->off;
+    r->text_len = r->len;
+    return RECORD_OK;
+}
+
+void batch_process(batch *b, const work_ctx *c)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        record *r = &b->recs[i];
+        char *raw = b->block + r->off;
+        record_status st;
+        r->id_type = JSONL_ABSENT;
+        r->bad_utf8 = 0;
+        if (r->kind == RECORD_FAILURE)
+            st = RECORD_FAILED_READ;
+        else if (r->kind == RECORD_LINE)
+            st = parse_line(r, raw, &c->fields);
+        else
+            st = check_file(r, raw);
+        if (st == RECORD_OK) {
+            const char *text = b->block + r->text_off;
+            r->at = utf8_invalid_at(text, r->text_len);
+            r->bad_utf8 = r->at < r->text_len;
+            int rc =
+                sheaf_hasher_sign(c->hasher, text, r->text_len, &b->sigs[i]);
+            if (rc != SHEAF_OK) {
+                r->detail = (uint8_t)-rc;
+                st = RECORD_SIGN_FAILED;
+            }
+        }
+        r->status = (uint8_t)st;
+    }
+}
+
+void record_problem(const record *r, const jsonl_fields *f, char *buf, size_t n)
+{
+    switch ((record_status)r->status) {
+    case RECORD_OK:
+    case RECORD_BLANK:
+        snprintf(buf, n, "no problem");
+        return;
+    case RECORD_SYNTAX:
+        if (r->detail == JSONL_NOT_OBJECT)
+            snprintf(buf, n, "not a JSON object");
+        else
+            snprintf(buf, n, "malformed JSON at column %zu: %s", r->at + 1,
+                     jsonl_strerror((jsonl_error)r->detail));
+        return;
+    case RECORD_NO_TEXT:
+        snprintf(buf, n, "no \"%s\" field", f->text);
+        return;
+    case RECORD_TEXT_TYPE:
+        snprintf(buf, n, "\"%s\" is %s, not a string", f->text,
+                 jsonl_type_name((jsonl_type)r->detail));
+        return;
+    case RECORD_EMPTY_TEXT:
+        if (r->kind == RECORD_FILE)
+            snprintf(buf, n, "empty file");
+        else
+            snprintf(buf, n, "\"%s\" is empty", f->text);
+        return;
+    case RECORD_BINARY:
+        snprintf(buf, n, "binary file (contains NUL bytes), not text");
+        return;
+    case RECORD_ID_TYPE:
+        snprintf(buf, n, "\"%s\" is %s; an id must be a string or a number",
+                 f->id, jsonl_type_name((jsonl_type)r->detail));
+        return;
+    case RECORD_SIGN_FAILED:
+        snprintf(buf, n, "cannot sign the text: %s",
+                 sheaf_strerror(-(int)r->detail));
+        return;
+    case RECORD_FAILED_READ:
+        snprintf(buf, n, "%s", r->message ? r->message : "read failed");
+        return;
+    }
+    snprintf(buf, n, "unknown problem");
+}

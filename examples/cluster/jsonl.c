@@ -1,0 +1,526 @@
+/*
+ * The JSONL record parser (see jsonl.h).
+ *
+ * Speed comes from three choices: strings are scanned eight bytes at a time
+ * for the only bytes that end a plain run (quote, backslash, control
+ * character); values of other fields are validated without being stored;
+ * and the two wanted strings are decoded in place, each starting where its
+ * own raw bytes start, so a string without escapes is not copied at all.
+ * Decoding never writes past the byte it has read (every escape is at least
+ * as long as its UTF-8), which is what makes in-place decoding safe.
+ */
+#include "jsonl.h"
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
+typedef struct parser {
+    char *s;
+    size_t len;
+    size_t pos;
+    size_t error_at;
+    int depth;
+} parser;
+
+static jsonl_error syntax_error(parser *p, jsonl_error e)
+{
+    p->error_at = p->pos;
+    /* Running out of line is one condition whatever was expected next;
+     * saying so is clearer than naming the missing token. */
+    if (p->pos >= p->len && e >= JSONL_EXPECTED_KEY && e <= JSONL_BAD_LITERAL &&
+        e != JSONL_UNTERMINATED_STRING)
+        return JSONL_UNEXPECTED_END;
+    return e;
+}
+
+static void skip_ws(parser *p)
+{
+    while (p->pos < p->len) {
+        char c = p->s[p->pos];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            break;
+        p->pos++;
+    }
+}
+
+/* The position of the first quote, backslash or control character at or
+ * after pos, or len: where a plain run inside a string ends. This loop is
+ * most of the parser's time, so it looks at 16 bytes per step with SSE2
+ * (part of every x86-64, so no run-time check is needed), else 8 with
+ * word arithmetic. */
+#if defined(__SSE2__) && defined(__GNUC__)
+static size_t next_special(const char *s, size_t pos, size_t len)
+{
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control_max = _mm_set1_epi8(0x1F);
+    while (len - pos >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+        /* x <= 0x1F, unsigned, exactly when min(x, 0x1F) == x. */
+        __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                      _mm_cmpeq_epi8(x, backslash)),
+                         _mm_cmpeq_epi8(_mm_min_epu8(x, control_max), x));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask)
+            return pos + (size_t)__builtin_ctz(mask);
+        pos += 16;
+    }
+    for (; pos < len; pos++) {
+        unsigned char c = (unsigned char)s[pos];
+        if (c == '"' || c == '\\' || c < 0x20)
+            break;
+    }
+    return pos;
+}
+#else
+/* The word test is exact about whether such a byte is in the word
+ * (zero-byte trick: false positives only occur above a true hit), and the
+ * byte loop then finds which one, whatever the byte order. */
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+static size_t next_special(const char *s, size_t pos, size_t len)
+{
+    while (len - pos >= 8) {
+        uint64_t w, q, b;
+        memcpy(&w, s + pos, 8);
+        q = w ^ (ONES * '"');
+        b = w ^ (ONES * '\\');
+        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) &
+            HIGHS)
+            break;
+        pos += 8;
+    }
+    for (; pos < len; pos++) {
+        unsigned char c = (unsigned char)s[pos];
+        if (c == '"' || c == '\\' || c < 0x20)
+            break;
+    }
+    return pos;
+}
+#endif
+
+static int hex4(const char *s, size_t len, size_t at, unsigned *out)
+{
+    unsigned v = 0;
+    if (at > len || len - at < 4)
+        return -1;
+    for (size_t i = 0; i < 4; i++) {
+        char c = s[at + i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *d, unsigned cp)
+{
+    if (cp < 0x80) {
+        d[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = (char)(0xC0 | (cp >> 6));
+        d[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = (char)(0xE0 | (cp >> 12));
+        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | (cp >> 18));
+    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A \u escape at s[r] (the backslash): its code point into *cp and the
+ * bytes it spans, or 0 when malformed. A high surrogate followed by an
+ * escaped low one is one code point; any other surrogate is U+FFFD. */
+static size_t unicode_escape(const char *s, size_t len, size_t r, unsigned *cp)
+{
+    unsigned hi, lo;
+    if (hex4(s, len, r + 2, &hi))
+        return 0;
+    if (hi >= 0xD800 && hi <= 0xDBFF && len - r >= 12 && s[r + 6] == '\\' &&
+        s[r + 7] == 'u' && !hex4(s, len, r + 8, &lo) && lo >= 0xDC00 &&
+        lo <= 0xDFFF) {
+        *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+        return 12;
+    }
+    *cp = (hi >= 0xD800 && hi <= 0xDFFF) ? 0xFFFD : hi;
+    return 6;
+}
+
+/* The string whose opening quote was just consumed. Leaves pos after the
+ * closing quote. With decode set, writes its decoded bytes from where its
+ * raw bytes start, into *off and *len. */
+static jsonl_error parse_string(parser *p, int decode, size_t *off,
+                                size_t *out_len)
+{
+    char *s = p->s;
+    size_t len = p->len, r = p->pos, w = r;
+    for (;;) {
+        size_t q = next_special(s, r, len);
+        if (decode && w != r)
+            memmove(s + w, s + r, q - r);
+        w += q - r;
+        r = q;
+        if (r == len) {
+            p->pos = r;
+            return syntax_error(p, JSONL_UNTERMINATED_STRING);
+        }
+        if (s[r] == '"')
+            break;
+        if (s[r] != '\\') {
+            p->pos = r;
+            return syntax_error(p, JSONL_CONTROL_CHAR);
+        }
+        if (r + 1 == len) {
+            p->pos = len;
+            return syntax_error(p, JSONL_UNTERMINATED_STRING);
+        }
+        char c = s[r + 1], out;
+        switch (c) {
+        case '"':
+        case '\\':
+        case '/':
+            out = c;
+            break;
+        case 'b':
+            out = '\b';
+            break;
+        case 'f':
+            out = '\f';
+            break;
+        case 'n':
+            out = '\n';
+            break;
+        case 'r':
+            out = '\r';
+            break;
+        case 't':
+            out = '\t';
+            break;
+        case 'u': {
+            unsigned cp;
+            size_t n = unicode_escape(s, len, r, &cp);
+            if (!n) {
+                p->pos = r;
+                return syntax_error(p, JSONL_BAD_UNICODE_ESCAPE);
+            }
+            r += n;
+            if (decode)
+                w += put_utf8(s + w, cp);
+            continue;
+        }
+        default:
+            p->pos = r;
+            return syntax_error(p, JSONL_BAD_ESCAPE);
+        }
+        if (decode)
+            s[w] = out;
+        w++;
+        r += 2;
+    }
+    if (decode) {
+        *off = p->pos;
+        *out_len = w - p->pos;
+    }
+    p->pos = r + 1;
+    return JSONL_OK;
+}
+
+static jsonl_error parse_number(parser *p)
+{
+    const char *s = p->s;
+    size_t i = p->pos, len = p->len, digits;
+    if (i < len && s[i] == '-')
+        i++;
+    if (i < len && s[i] == '0') {
+        i++;
+    } else {
+        for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        if (!digits)
+            goto bad;
+    }
+    if (i < len && s[i] == '.') {
+        for (i++, digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        if (!digits)
+            goto bad;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        if (!digits)
+            goto bad;
+    }
+    p->pos = i;
+    return JSONL_OK;
+bad:
+    p->pos = i;
+    return syntax_error(p, JSONL_BAD_NUMBER);
+}
+
+static jsonl_error literal(parser *p, const char *word, size_t n)
+{
+    if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
+        return syntax_error(p, JSONL_BAD_LITERAL);
+    p->pos += n;
+    return JSONL_OK;
+}
+
+static jsonl_error skip_value(parser *p, jsonl_type *type);
+
+/* The members of an object or the elements of an array, after its opening
+ * bracket, up to and including its closing one. */
+static jsonl_error skip_container(parser *p, int object)
+{
+    char close = object ? '}' : ']';
+    jsonl_error e;
+    jsonl_type t;
+    if (++p->depth > JSONL_MAX_DEPTH)
+        return syntax_error(p, JSONL_TOO_DEEP);
+    skip_ws(p);
+    if (p->pos < p->len && p->s[p->pos] == close) {
+        p->pos++;
+        p->depth--;
+        return JSONL_OK;
+    }
+    for (;;) {
+        if (object) {
+            if (p->pos >= p->len || p->s[p->pos] != '"')
+                return syntax_error(p, JSONL_EXPECTED_KEY);
+            p->pos++;
+            if ((e = parse_string(p, 0, NULL, NULL)) != JSONL_OK)
+                return e;
+            skip_ws(p);
+            if (p->pos >= p->len || p->s[p->pos] != ':')
+                return syntax_error(p, JSONL_EXPECTED_COLON);
+            p->pos++;
+            skip_ws(p);
+        }
+        if ((e = skip_value(p, &t)) != JSONL_OK)
+            return e;
+        skip_ws(p);
+        if (p->pos < p->len && p->s[p->pos] == ',') {
+            p->pos++;
+            skip_ws(p);
+            continue;
+        }
+        if (p->pos < p->len && p->s[p->pos] == close) {
+            p->pos++;
+            p->depth--;
+            return JSONL_OK;
+        }
+        return syntax_error(p, object ? JSONL_EXPECTED_COMMA_OBJECT
+                                      : JSONL_EXPECTED_COMMA_ARRAY);
+    }
+}
+
+static jsonl_error skip_value(parser *p, jsonl_type *type)
+{
+    if (p->pos >= p->len)
+        return syntax_error(p, JSONL_EXPECTED_VALUE);
+    switch (p->s[p->pos]) {
+    case '"':
+        *type = JSONL_STRING;
+        p->pos++;
+        return parse_string(p, 0, NULL, NULL);
+    case '{':
+    case '[':
+        *type = p->s[p->pos] == '{' ? JSONL_OBJECT : JSONL_ARRAY;
+        p->pos++;
+        return skip_container(p, *type == JSONL_OBJECT);
+    case 't':
+        *type = JSONL_BOOLEAN;
+        return literal(p, "true", 4);
+    case 'f':
+        *type = JSONL_BOOLEAN;
+        return literal(p, "false", 5);
+    case 'n':
+        *type = JSONL_NULL;
+        return literal(p, "null", 4);
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+        *type = JSONL_NUMBER;
+        return parse_number(p);
+    default:
+        return syntax_error(p, JSONL_EXPECTED_VALUE);
+    }
+}
+
+/* The value of a wanted field: a string is decoded, anything else is
+ * validated and its raw extent kept (a number id is written as it is). */
+static jsonl_error field_value(parser *p, jsonl_value *v)
+{
+    if (p->pos < p->len && p->s[p->pos] == '"') {
+        v->type = JSONL_STRING;
+        p->pos++;
+        return parse_string(p, 1, &v->off, &v->len);
+    }
+    size_t start = p->pos;
+    jsonl_error e = skip_value(p, &v->type);
+    v->off = start;
+    v->len = p->pos - start;
+    return e;
+}
+
+jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
+                        jsonl_result *r)
+{
+    parser p = {line, len, 0, 0, 1};
+    jsonl_error e;
+    r->id = (jsonl_value){JSONL_ABSENT, 0, 0};
+    r->text = r->id;
+    r->error_at = 0;
+    skip_ws(&p);
+    if (p.pos == len)
+        return JSONL_BLANK;
+    if (line[p.pos] != '{') {
+        r->error_at = p.pos;
+        return JSONL_NOT_OBJECT;
+    }
+    p.pos++;
+    skip_ws(&p);
+    if (p.pos < len && line[p.pos] == '}') {
+        p.pos++;
+    } else {
+        for (;;) {
+            size_t koff = 0, klen = 0;
+            jsonl_type t;
+            if (p.pos >= len || line[p.pos] != '"') {
+                e = syntax_error(&p, JSONL_EXPECTED_KEY);
+                goto out;
+            }
+            p.pos++;
+            if ((e = parse_string(&p, 1, &koff, &klen)) != JSONL_OK)
+                goto out;
+            skip_ws(&p);
+            if (p.pos >= len || line[p.pos] != ':') {
+                e = syntax_error(&p, JSONL_EXPECTED_COLON);
+                goto out;
+            }
+            p.pos++;
+            skip_ws(&p);
+            if (klen == f->id_len && memcmp(line + koff, f->id, klen) == 0)
+                e = field_value(&p, &r->id);
+            else if (klen == f->text_len &&
+                     memcmp(line + koff, f->text, klen) == 0)
+                e = field_value(&p, &r->text);
+            else
+                e = skip_value(&p, &t);
+            if (e != JSONL_OK)
+                goto out;
+            skip_ws(&p);
+            if (p.pos < len && line[p.pos] == ',') {
+                p.pos++;
+                skip_ws(&p);
+                continue;
+            }
+            if (p.pos < len && line[p.pos] == '}') {
+                p.pos++;
+                break;
+            }
+            e = syntax_error(&p, JSONL_EXPECTED_COMMA_OBJECT);
+            goto out;
+        }
+    }
+    skip_ws(&p);
+    e = p.pos == len ? JSONL_OK : syntax_error(&p, JSONL_TRAILING);
+out:
+    r->error_at = p.error_at;
+    return e;
+}
+
+const char *jsonl_strerror(jsonl_error e)
+{
+    switch (e) {
+    case JSONL_OK:
+        return "no error";
+    case JSONL_BLANK:
+        return "blank line";
+    case JSONL_NOT_OBJECT:
+        return "not a JSON object";
+    case JSONL_UNEXPECTED_END:
+        return "the line ends inside the JSON object";
+    case JSONL_EXPECTED_KEY:
+        return "expected a string key";
+    case JSONL_EXPECTED_COLON:
+        return "expected ':' after a key";
+    case JSONL_EXPECTED_VALUE:
+        return "expected a JSON value";
+    case JSONL_EXPECTED_COMMA_OBJECT:
+        return "expected ',' or '}' after a value in an object";
+    case JSONL_EXPECTED_COMMA_ARRAY:
+        return "expected ',' or ']' after a value in an array";
+    case JSONL_UNTERMINATED_STRING:
+        return "unterminated string";
+    case JSONL_BAD_ESCAPE:
+        return "invalid escape sequence in a string";
+    case JSONL_BAD_UNICODE_ESCAPE:
+        return "invalid \\u escape (needs four hex digits)";
+    case JSONL_CONTROL_CHAR:
+        return "unescaped control character in a string";
+    case JSONL_BAD_NUMBER:
+        return "invalid number";
+    case JSONL_BAD_LITERAL:
+        return "invalid literal (expected true, false or null)";
+    case JSONL_TOO_DEEP:
+        return "values nested too deeply";
+    case JSONL_TRAILING:
+        return "unexpected data after the closing '}'";
+    }
+    return "unknown error";
+}
+
+const char *jsonl_type_name(jsonl_type t)
+{
+    switch (t) {
+    case JSONL_ABSENT:
+        return "absent";
+    case JSONL_STRING:
+        return "a string";
+    case JSONL_NUMBER:
+        return "a number";
+    case JSONL_OBJECT:
+        return "an object";
+    case JSONL_ARRAY:
+        return "an array";
+    case JSONL_BOOLEAN:
+        return "a boolean";
+    case JSONL_NULL:
+        return "null";
+    }
+    return "unknown";
+}

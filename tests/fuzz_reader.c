@@ -1,0 +1,240 @@
+/*
+ * libFuzzer target for the clusterer's record reader: the input is a file
+ * (JSONL, or gzip/zstd when it starts with their magic bytes) that goes
+ * through the same path as `sheaf cluster` input, from the decompressing
+ * byte stream and line splitting to JSON parsing, UTF-8 checks and
+ * signing. On top of "no crash, no leak, no read out of bounds" it checks:
+ *
+ * - every record lies inside its batch's block, in order, line numbers
+ *   rising;
+ * - each line parsed alone, in a buffer of exactly its size, gives the same
+ *   verdict as in the batch;
+ * - a decoded text that is valid UTF-8 survives a round trip through the
+ *   JSON writer of --format jsonl and the parser again, byte for byte;
+ * - the UTF-8 validator agrees with a plain byte-at-a-time one.
+ *
+ * Built by `make fuzz` with the library and the clusterer's sources.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "input.h"
+#include "jsonl.h"
+#include "outfile.h"
+#include "output.h"
+#include "reader.h"
+#include "utf8.h"
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "fuzz_reader: check failed: %s (line %d)\n",       \
+                    #cond, __LINE__);                                          \
+            abort();                                                           \
+        }                                                                      \
+    } while (0)
+
+static const jsonl_fields FIELDS = {"id", 2, "text", 4};
+
+/* The reference validator: decode one sequence at a time. */
+static size_t slow_utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i], cp, n;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC0 && c < 0xE0) {
+            n = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c < 0xF0) {
+            n = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c < 0xF8) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (len - i < n)
+            return i;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        unsigned min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+/* Write text as a JSON string with the --format jsonl writer, into memory:
+ * the outfile's buffer is large enough never to be flushed. */
+static char *escape(const char *text, size_t len, size_t *out_len)
+{
+    outfile o;
+    memset(&o, 0, sizeof o);
+    o.fd = -1;
+    o.buf = malloc((size_t)1 << 20);
+    CHECK(o.buf);
+    outfile_puts(&o, "{\"text\":");
+    output_json_string(&o, text, len);
+    outfile_puts(&o, "}");
+    CHECK(o.err == 0);
+    *out_len = o.len;
+    return o.buf;
+}
+
+static void check_line(const char *raw, size_t len, const record *rec,
+                       const batch *b)
+{
+    char *line = malloc(len ? len : 1);
+    CHECK(line);
+    memcpy(line, raw, len);
+    jsonl_result r;
+    jsonl_error e = jsonl_parse(&FIELDS, line, len, &r);
+    CHECK(e != JSONL_OK || r.error_at == 0);
+    if (rec->status == RECORD_OK || rec->status == RECORD_EMPTY_TEXT ||
+        rec->status == RECORD_NO_TEXT || rec->status == RECORD_TEXT_TYPE ||
+        rec->status == RECORD_ID_TYPE)
+        CHECK(e == JSONL_OK);
+    if (rec->status == RECORD_SYNTAX)
+        CHECK(e == rec->detail && r.error_at == rec->at && r.error_at <= len);
+    if (rec->status == RECORD_BLANK)
+        CHECK(e == JSONL_BLANK);
+    if (e != JSONL_OK)
+        goto done;
+    CHECK(r.text.off <= len && r.text.len <= len - r.text.off);
+    CHECK(r.id.off <= len && r.id.len <= len - r.id.off);
+    if (rec->status == RECORD_OK) {
+        /* The same text as the batch's in-place decoding. */
+        CHECK(r.text.len == rec->text_len);
+        CHECK(memcmp(line + r.text.off, b->block + rec->text_off, r.text.len) ==
+              0);
+    }
+    if (r.text.type == JSONL_STRING &&
+        utf8_invalid_at(line + r.text.off, r.text.len) == r.text.len) {
+        size_t n;
+        char *again = escape(line + r.text.off, r.text.len, &n);
+        jsonl_result r2;
+        CHECK(jsonl_parse(&FIELDS, again, n, &r2) == JSONL_OK);
+        CHECK(r2.text.type == JSONL_STRING && r2.text.len == r.text.len);
+        CHECK(memcmp(again + r2.text.off, line + r.text.off, r.text.len) == 0);
+        free(again);
+    }
+done:
+    free(line);
+}
+
+static void check_batch(const batch *b, const input_list *inputs)
+{
+    size_t end = 0;
+    uint64_t line = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        const record *rec = &b->recs[i];
+        CHECK(rec->file < inputs->count);
+        if (rec->kind == RECORD_FAILURE) {
+            CHECK(rec->message && rec->status == RECORD_FAILED_READ);
+            continue;
+        }
+        CHECK(rec->off >= end && rec->off <= b->used &&
+              rec->len <= b->used - rec->off);
+        end = rec->off + rec->len;
+        if (rec->kind == RECORD_LINE) {
+            CHECK(rec->line > line);
+            line = rec->line;
+        }
+        if (rec->status == RECORD_OK) {
+            CHECK(rec->text_len > 0);
+            CHECK(rec->text_off >= rec->off &&
+                  rec->text_off + rec->text_len <= rec->off + rec->len);
+            const unsigned char *t =
+                (const unsigned char *)b->block + rec->text_off;
+            size_t bad = slow_utf8_invalid_at(t, rec->text_len);
+            CHECK(rec->bad_utf8 == (bad < rec->text_len));
+            CHECK(!rec->bad_utf8 || rec->at == bad);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char path[64];
+    static sheaf_hasher hasher;
+    static batch *b;
+    if (!b) {
+        sheaf_params p;
+        sheaf_params_init(&p);
+        CHECK(sheaf_hasher_init(&hasher, &p) == SHEAF_OK);
+        b = batch_new();
+        snprintf(path, sizeof path, "/tmp/fuzz_reader.%ld.jsonl",
+                 (long)getpid());
+    }
+
+    /* Lines of the input, each parsed alone: the parser must hold up on
+     * anything, including what the reader would never hand it. */
+    for (size_t at = 0; at <= size;) {
+        const uint8_t *nl =
+            size > at ? memchr(data + at, '\n', size - at) : NULL;
+        size_t n = nl ? (size_t)(nl - data) - at : size - at;
+        char *line = malloc(n ? n : 1);
+        CHECK(line);
+        memcpy(line, data + at, n);
+        jsonl_result r;
+        if (jsonl_parse(&FIELDS, line, n, &r) == JSONL_OK) {
+            CHECK(r.text.off <= n && r.text.len <= n - r.text.off);
+            CHECK(r.id.off <= n && r.id.len <= n - r.id.off);
+        } else {
+            CHECK(r.error_at <= n);
+        }
+        CHECK(utf8_invalid_at((const char *)data + at, n) ==
+              slow_utf8_invalid_at(data + at, n));
+        free(line);
+        at += n + 1;
+    }
+
+    /* The whole input as a file, through the reader; a small record limit
+     * when the first byte is odd, to exercise over-long lines, and
+     * decompression on its own thread when its second bit is set. */
+    FILE *f = fopen(path, "wb");
+    CHECK(f);
+    CHECK(fwrite(data, 1, size, f) == size);
+    CHECK(fclose(f) == 0);
+    input_file file = {path, path, 1};
+    input_list inputs = {&file, 1, 1, size, 1};
+    size_t max_record = size && (data[0] & 1) ? 16 + data[0] : (size_t)1 << 26;
+    reader rd;
+    reader_init(&rd, &inputs, max_record, size && (data[0] & 2));
+    work_ctx ctx = {FIELDS, &hasher};
+    while (reader_fill(&rd, b)) {
+        /* Keep the raw lines: processing decodes them in place. */
+        char *raw = malloc(b->used ? b->used : 1);
+        CHECK(raw);
+        memcpy(raw, b->block, b->used);
+        batch_process(b, &ctx);
+        check_batch(b, &inputs);
+        for (size_t i = 0; i < b->count; i++) {
+            const record *rec = &b->recs[i];
+            if (rec->kind != RECORD_LINE)
+                continue;
+            CHECK(!memchr(raw + rec->off, '\n', rec->len));
+            check_line(raw + rec->off, rec->len, rec, b);
+        }
+        free(raw);
+    }
+    reader_free(&rd);
+    batch_reset(b);
+    unlink(path);
+    return 0;
+}

@@ -1,0 +1,782 @@
+#!/bin/sh
+# End-to-end tests of `sheaf cluster` (issue 3): options, input formats,
+# output formats, every kind of bad input, exit statuses and atomic output.
+#
+# Run from the repository root as `sh tests/test_cli.sh`, with SHEAF_BUILD
+# naming the build directory (default build). Prints one line per failed
+# assertion and closes with "N passed, M failed"; exits 1 if any failed.
+
+set -u
+BUILD=${SHEAF_BUILD:-build}
+SHEAF="$PWD/$BUILD/sheaf"
+case $BUILD in /*) SHEAF="$BUILD/sheaf" ;; esac
+DEMO="$PWD/examples/demo/articles.jsonl"
+if [ ! -x "$SHEAF" ]; then
+    echo "test_cli: $SHEAF not built" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT INT TERM
+chmod 755 "$T" # for the test run as an unprivileged user
+
+pass=0
+fail=0
+name=""
+rc=0
+
+# ---------------------------------------------------------------- helpers
+
+# Run sheaf with the arguments given; stdout to $T/out, stderr to $T/err,
+# status in $rc. Standard input is empty unless redirected by the caller.
+run() {
+    "$SHEAF" "$@" >"$T/out" 2>"$T/err" </dev/null
+    rc=$?
+}
+run_stdin() {
+    in=$1
+    shift
+    "$SHEAF" "$@" <"$in" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+ok() { pass=$((pass + 1)); }
+no() {
+    fail=$((fail + 1))
+    echo "FAIL [$name]: $*"
+    echo "  status $rc; stderr:"
+    head -n 8 "$T/err" | sed 's/^/    /'
+}
+rc_is() { if [ "$rc" -eq "$1" ]; then ok; else no "status $rc, expected $1"; fi; }
+err_has() { if grep -qF -- "$1" "$T/err"; then ok; else no "stderr lacks: $1"; fi; }
+err_lacks() { if grep -qF -- "$1" "$T/err"; then no "stderr has: $1"; else ok; fi; }
+out_has() { if grep -qF -- "$1" "$T/out"; then ok; else no "stdout lacks: $1"; fi; }
+out_lacks() { if grep -qF -- "$1" "$T/out"; then no "stdout has: $1"; else ok; fi; }
+# out_is LINE...: stdout is exactly these lines.
+out_is() {
+    printf '%s\n' "$@" >"$T/expect"
+    if [ $# -eq 0 ]; then : >"$T/expect"; fi
+    if cmp -s "$T/out" "$T/expect"; then ok; else
+        no "stdout differs from the expected:"
+        diff "$T/expect" "$T/out" | head -n 12 | sed 's/^/    /'
+    fi
+}
+out_lines() {
+    n=$(wc -l <"$T/out")
+    if [ "$n" -eq "$1" ]; then ok; else no "stdout has $n lines, expected $1"; fi
+}
+# cluster_of ID: the cluster of ID in a TSV $T/out.
+cluster_of() { awk -F '\t' -v id="$1" '$1 == id { print $2; exit }' "$T/out"; }
+same_cluster() {
+    a=$(cluster_of "$1")
+    b=$(cluster_of "$2")
+    if [ -n "$a" ] && [ "$a" = "$b" ]; then ok; else no "$1 ($a) and $2 ($b) not together"; fi
+}
+apart() {
+    a=$(cluster_of "$1")
+    b=$(cluster_of "$2")
+    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then ok; else no "$1 ($a) and $2 ($b) together"; fi
+}
+check() { # check DESCRIPTION COMMAND...: a custom assertion
+    d=$1
+    shift
+    if "$@"; then ok; else no "$d"; fi
+}
+
+# A file of JSONL from the lines given.
+jsonl() {
+    f=$1
+    shift
+    printf '%s\n' "$@" >"$T/$f"
+}
+
+# Texts long enough to have many word 5-shingles.
+FOX="The quick brown fox jumps over the lazy dog while the farmer watches from the old stone wall near the river bend"
+VOTE="The town council voted on Tuesday to close the central library for repairs lasting most of next year after the roof leaked"
+
+# ------------------------------------------------------- help and version
+
+name="help"
+run --help
+rc_is 0
+out_has "cluster"
+run cluster --help
+rc_is 0
+for opt in --input-format --id-field --text-field --max-record-bytes "-o, --output" --format \
+    --mode --threshold --shingle --hashes --bands --rows --seed --threads --strict --quiet \
+    "Exit status"; do
+    out_has "$opt"
+done
+run help cluster
+rc_is 0
+out_has "--threshold"
+
+name="version"
+run --version
+rc_is 0
+out_has "sheaf 0.1.0"
+run cluster --version
+rc_is 0
+
+if [ -w /dev/full ]; then
+    "$SHEAF" --help >/dev/full 2>"$T/err"
+    rc=$?
+    rc_is 3
+    err_has "<stdout>: write error: No space left on device"
+fi
+
+name="usage errors"
+run
+rc_is 2
+run frobnicate
+rc_is 2
+err_has "unknown command 'frobnicate'"
+
+# ---------------------------------------------- options: bad values named
+
+name="bad options"
+bad_option() { # bad_option MESSAGE ARGS...: exit 2, message names it
+    want=$1
+    shift
+    run cluster "$@" "$DEMO"
+    rc_is 2
+    err_has "$want"
+    if [ -s "$T/out" ]; then no "wrote output for a usage error"; else ok; fi
+}
+bad_option "--threshold: '0' is not" --threshold 0
+bad_option "--threshold: '1.5' is not" --threshold 1.5
+bad_option "--threshold: 'abc' is not" --threshold abc
+bad_option "--threshold: 'nan' is not" --threshold nan
+bad_option "--shingle: 'line:5' is not" --shingle line:5
+bad_option "--shingle: 'word:0' is not" --shingle word:0
+bad_option "--shingle: 'char:33' is not" --shingle char:33
+bad_option "--shingle: 'word' is not" --shingle word
+bad_option "--hashes: '0' is not" --hashes 0
+bad_option "--hashes: '1025' is not" --hashes 1025
+bad_option "--hashes: '-5' is not" --hashes -5
+bad_option "--bands and --rows must be given together" --bands 8
+bad_option "--bands and --rows must be given together" --rows 8
+bad_option "--bands 20 --rows 10: needs 200 hashes, more than --hashes 128" --bands 20 --rows 10
+bad_option "--seed: 'x1' is not" --seed x1
+bad_option "--threads: '0' is not" --threads 0
+bad_option "--mode: 'story' is not supported" --mode story
+bad_option "--format: 'xml' is not" --format xml
+bad_option "--input-format: 'csv' is not" --input-format csv
+bad_option "--max-record-bytes: '0' is not" --max-record-bytes 0
+bad_option "--max-record-bytes: '12Q' is not" --max-record-bytes 12Q
+bad_option "--id-field and --text-field are both 'text'" --id-field text
+bad_option "unknown option '--nope'" --nope
+run cluster --threshold
+rc_is 2
+err_has "--threshold needs a value"
+bad_option "--strict takes no value" --strict=yes
+
+name="good options"
+jsonl p.jsonl "{\"id\":\"a\",\"text\":\"$FOX\"}" "{\"id\":\"b\",\"text\":\"$FOX!\"}"
+for args in "--mode near" "--threshold 0.8" "--threshold=1" "--shingle char:4" \
+    "--shingle word:1" "--hashes 64" "--hashes 256 --bands 32 --rows 8" \
+    "--seed 12345" "--seed 0xff" "--threads 1" "--threads 3" "-q" "--max-record-bytes 1M"; do
+    # shellcheck disable=SC2086
+    run cluster $args "$T/p.jsonl"
+    rc_is 0
+    out_is "a	a" "b	a"
+done
+
+# ------------------------------------------------------------ basic output
+
+name="tsv output"
+jsonl basic.jsonl \
+    "{\"id\":\"a1\",\"text\":\"$FOX\"}" \
+    "{\"id\":\"b1\",\"text\":\"$VOTE\"}" \
+    "{\"id\":\"a2\",\"source\":\"x\",\"text\":\"$FOX.\",\"tags\":[1,2,{\"k\":null}]}" \
+    "{\"text\":\"$VOTE\",\"id\":\"b2\"}" \
+    "{\"id\":\"c1\",\"text\":\"Something else entirely: a recipe for bread with flour water salt and yeast\"}"
+run cluster "$T/basic.jsonl"
+rc_is 0
+out_is "a1	a1" "b1	b1" "a2	a1" "b2	b1" "c1	c1"
+err_has "5 articles"
+err_has "3 clusters, the largest of 2; 4 articles in clusters of two or more"
+err_has "skipped 0 records and 0 files; 0 warnings"
+check "no progress line when stderr is not a terminal" sh -c "! grep -q \"\$(printf '\r')\" '$T/err'"
+run cluster --quiet "$T/basic.jsonl"
+check "--quiet prints nothing on stderr" test ! -s "$T/err"
+
+name="jsonl output"
+run cluster --quiet --format jsonl "$T/basic.jsonl"
+rc_is 0
+out_lines 5
+out_has '{"id":"a1","cluster":"a1","match":null,"similarity":null,"size":2}'
+out_has '{"id":"b2","cluster":"b1","match":"b1","similarity":1,"size":2}'
+out_has '{"id":"c1","cluster":"c1","match":null,"similarity":null,"size":1}'
+if command -v jq >/dev/null 2>&1; then
+    check "every jsonl line parses" jq -e . "$T/out" >/dev/null
+fi
+
+name="numeric and missing ids"
+jsonl ids.jsonl \
+    "{\"id\":1.50e2,\"text\":\"$FOX\"}" \
+    "{\"id\":-7,\"text\":\"$FOX\"}" \
+    "{\"text\":\"$FOX\"}" \
+    "{\"id\":\"q\\\"uote\",\"text\":\"$VOTE\"}"
+run cluster "$T/ids.jsonl"
+rc_is 0
+out_is "1.50e2	1.50e2" "-7	1.50e2" "$T/ids.jsonl:3	1.50e2" "q\"uote	q\"uote"
+run cluster --format jsonl "$T/ids.jsonl"
+out_has '{"id":1.50e2,"cluster":1.50e2,"match":null'
+out_has '{"id":-7,"cluster":1.50e2,"match":1.50e2,"similarity":1,"size":3}'
+out_has "{\"id\":\"$T/ids.jsonl:3\",\"cluster\":1.50e2"
+out_has '{"id":"q\"uote","cluster":"q\"uote"'
+
+name="repeated ids"
+jsonl dup.jsonl "{\"id\":\"x\",\"text\":\"$FOX\"}" "{\"id\":\"y\",\"text\":\"$VOTE\"}" \
+    "{\"id\":\"x\",\"text\":\"$VOTE\"}" "{\"id\":\"x\",\"text\":\"$FOX\"}"
+run cluster "$T/dup.jsonl"
+rc_is 0
+out_is "x	x" "y	y" "x	y" "x	x"
+err_has "dup.jsonl:3: warning: id \"x\" repeated (first at $T/dup.jsonl:1); both kept"
+err_has "dup.jsonl:4: warning: id \"x\" repeated"
+err_has "2 warnings"
+run cluster --quiet --format jsonl "$T/dup.jsonl"
+out_has '{"id":"x","cluster":"x","match":null,"similarity":null,"size":2}'
+out_has '{"id":"x","cluster":"y","match":"y","similarity":1,"size":2}'
+
+name="escapes and unicode"
+jsonl esc.jsonl \
+    '{"id":"lit","text":"Café crème 😀 naïve façade résumé with plenty of words to shingle here"}' \
+    '{"id":"esc","text":"Caf\u00e9 cr\u00E8me \ud83d\ude00 na\u00efve fa\u00e7ade r\u00e9sum\u00e9 with plenty of words to shingle here"}' \
+    '{"id":"\u0061\u0062","t\u0065xt":"CAFÉ CRÈME 😀 NAÏVE FAÇADE RÉSUMÉ WITH PLENTY OF WORDS TO SHINGLE HERE"}' \
+    '{"id":"slash\/tab\t","text":"x"}' \
+    '{"id":"lone","text":"a \ud800 b \udc00 c d e f g h"}' \
+    '{"id":"nul","text":"a\u0000b c d e f"}'
+run cluster "$T/esc.jsonl"
+rc_is 1
+out_has "lit	lit"
+out_has "esc	lit"
+out_has "ab	lit"
+out_has "lone	lone"
+out_has "nul	nul"
+err_has "esc.jsonl:4: the id has a control character"
+
+name="nested values and repeated keys"
+jsonl nest.jsonl \
+    "{\"meta\":{\"text\":\"inner\",\"a\":[1,{\"id\":\"no\"},[[]],{}]},\"id\":\"n\",\"text\":\"$FOX\"}" \
+    "{\"id\":\"m\",\"text\":\"decoy\",\"text\":\"$FOX\"}" \
+    "{\"id\":\"o\",\"text\":\"$FOX\",\"n\":[-0.5e-3,0,true,false,null,\"s\"]}"
+run cluster "$T/nest.jsonl"
+rc_is 0
+out_is "n	n" "m	n" "o	n"
+
+name="texts without words"
+jsonl nowords.jsonl '{"id":"p","text":"|"}' '{"id":"q","text":"..."}' \
+    '{"id":"r","text":"..."}' '{"id":"s","text":"   "}'
+run cluster "$T/nowords.jsonl"
+rc_is 0
+out_is "p	p" "q	q" "r	r" "s	s"
+
+name="invalid UTF-8 is a warning"
+printf '{"id":"u1","text":"%s \377\376 tail"}\n{"id":"u2","text":"%s \377\376 tail"}\n' "$FOX" "$FOX" >"$T/utf8.jsonl"
+run cluster "$T/utf8.jsonl"
+rc_is 0
+out_is "u1	u1" "u2	u1"
+err_has "utf8.jsonl:1: warning: the text is not valid UTF-8 (byte 114)"
+err_has "bad bytes count as U+FFFD"
+
+# ---------------------------------------------------------- bad records
+
+name="malformed records"
+cat >"$T/bad.jsonl" <<'EOF'
+{"id":"good1","text":"first good article with enough words to make shingles"}
+{"id":"m1","text":"unterminated
+{"id":"m2" "text":"missing colon"}
+{"id":"m3","text":"x",}
+{"id":"m4","text":"bad escape \q"}
+{"id":"m5","text":"bad unicode \u12G4"}
+{"id":"m6","text":"trailing"} junk
+{"id":"m7","text":"x","n":01}
+{"id":"m8","text":"x","n":tru}
+[1,2,3]
+"just a string"
+42
+{"id":"good2","text":"second good article with enough words to make shingles"}
+EOF
+printf '{"id":"c1","text":"raw\001control"}\n{"id":"good3","text":"third good article"}\n' >>"$T/bad.jsonl"
+run cluster "$T/bad.jsonl"
+rc_is 1
+out_is "good1	good1" "good2	good1" "good3	good3"
+B="$T/bad.jsonl"
+err_has "$B:2: malformed JSON at column 32: unterminated string; record skipped"
+err_has "$B:3: malformed JSON at column 12: expected ',' or '}' after a value in an object; record skipped"
+err_has "$B:4: malformed JSON at column 23: expected a string key; record skipped"
+err_has "$B:5: malformed JSON at column 31: invalid escape sequence in a string; record skipped"
+err_has "$B:6: malformed JSON at column 32: invalid \u escape (needs four hex digits); record skipped"
+err_has "$B:7: malformed JSON at column 31: unexpected data after the closing '}'; record skipped"
+err_has "$B:8: malformed JSON at column 28: expected ',' or '}'"
+err_has "$B:9: malformed JSON at column 27: invalid literal (expected true, false or null); record skipped"
+err_has "$B:10: not a JSON object; record skipped"
+err_has "$B:11: not a JSON object; record skipped"
+err_has "$B:12: not a JSON object; record skipped"
+err_has "$B:14: malformed JSON at column 23: unescaped control character in a string; record skipped"
+err_has "skipped 12 records and 0 files"
+
+name="records with wrong fields"
+cat >"$T/fields.jsonl" <<'EOF'
+{"id":"t1"}
+{"id":"t2","text":17}
+{"id":"t3","text":null}
+{"id":"t4","text":["a"]}
+{"id":"t5","text":{"a":1}}
+{"id":"t6","text":true}
+{"id":["a"],"text":"array id"}
+{"id":{"a":1},"text":"object id"}
+{"id":true,"text":"boolean id"}
+{"id":null,"text":"null id"}
+{"id":"e1","text":""}
+{"id":"","text":"empty id"}
+{"id":"good","text":"a good article among bad ones"}
+EOF
+run cluster "$T/fields.jsonl"
+rc_is 1
+out_is "good	good"
+B="$T/fields.jsonl"
+err_has "$B:1: no \"text\" field; record skipped"
+err_has "$B:2: \"text\" is a number, not a string; record skipped"
+err_has "$B:3: \"text\" is null, not a string; record skipped"
+err_has "$B:4: \"text\" is an array, not a string; record skipped"
+err_has "$B:5: \"text\" is an object, not a string; record skipped"
+err_has "$B:6: \"text\" is a boolean, not a string; record skipped"
+err_has "$B:7: \"id\" is an array; an id must be a string or a number; record skipped"
+err_has "$B:8: \"id\" is an object; an id must be a string or a number; record skipped"
+err_has "$B:9: \"id\" is a boolean; an id must be a string or a number; record skipped"
+err_has "$B:10: \"id\" is null; an id must be a string or a number; record skipped"
+err_has "$B:11: \"text\" is empty; record skipped"
+err_has "$B:12: the id is an empty string; record skipped"
+err_has "skipped 12 records and 0 files"
+run cluster --id-field url --text-field body "$T/fields.jsonl"
+rc_is 1
+err_has "$B:1: no \"body\" field; record skipped"
+jsonl custom.jsonl "{\"url\":\"u1\",\"body\":\"$FOX\",\"id\":[],\"text\":5}"
+run cluster --id-field url --text-field body "$T/custom.jsonl"
+rc_is 0
+out_is "u1	u1"
+
+name="truncated and deep JSON"
+printf '{"id":"a","text":"abc","x":[' >"$T/trunc.jsonl"
+run cluster "$T/trunc.jsonl"
+rc_is 1
+err_has "trunc.jsonl:1: malformed JSON at column 29: the line ends inside the JSON object"
+awk 'BEGIN { s = "{\"id\":\"d\",\"text\":\"deep\",\"x\":"; for (i = 0; i < 300; i++) s = s "["; for (i = 0; i < 300; i++) s = s "]"; print s "}" }' >"$T/deep.jsonl"
+run cluster "$T/deep.jsonl"
+rc_is 1
+err_has "deep.jsonl:1: malformed JSON at column"
+err_has "values nested too deeply"
+awk 'BEGIN { s = "{\"id\":\"d\",\"text\":\"deep enough\",\"x\":"; for (i = 0; i < 127; i++) s = s "[{\"a\":"; s = s "1"; for (i = 0; i < 127; i++) s = s "}]"; print s "}" }' >"$T/deep2.jsonl"
+run cluster "$T/deep2.jsonl"
+rc_is 0
+out_is "d	d"
+
+name="blank lines, CRLF and BOM"
+printf '\357\273\277{"id":"a","text":"%s"}\r\n\r\n   \n\n{"id":"b","text":"%s"}\r\n' "$FOX" "$FOX" >"$T/crlf.jsonl"
+run cluster "$T/crlf.jsonl"
+rc_is 0
+out_is "a	a" "b	a"
+
+name="strict"
+run cluster --strict "$T/bad.jsonl"
+rc_is 1
+check "no output with --strict" test ! -s "$T/out"
+err_has "bad.jsonl:2: malformed JSON"
+err_lacks "bad.jsonl:3:"
+err_has "stopped at the first problem (--strict); nothing written"
+run cluster --strict "$T/basic.jsonl" "$T/nosuch.jsonl"
+rc_is 1
+err_has "nosuch.jsonl: No such file or directory"
+check "no output with --strict" test ! -s "$T/out"
+run cluster --strict "$T/basic.jsonl"
+rc_is 0
+out_lines 5
+
+name="message limit per file"
+cp "$SHEAF" "$T/junk.jsonl" # binary garbage, deterministic for a build
+run cluster "$T/junk.jsonl" "$T/basic.jsonl"
+rc_is 1
+out_is "a1	a1" "b1	b1" "a2	a1" "b2	b1" "c1	c1"
+err_has "junk.jsonl: "
+err_has "more problems not shown"
+n=$(grep -c "junk.jsonl:[0-9]*:" "$T/err")
+check "at most 20 messages for a file ($n)" test "$n" -le 20
+
+# -------------------------------------------------------------- huge lines
+
+name="over-long lines"
+awk -v fox="$FOX" 'BEGIN { printf "{\"id\":\"long\",\"text\":\""; for (i = 0; i < 100; i++) printf "%s ", fox; print "\"}" }' >"$T/long1.jsonl"
+jsonl long0.jsonl "{\"id\":\"before\",\"text\":\"$FOX\"}"
+jsonl long2.jsonl "{\"id\":\"after\",\"text\":\"$FOX\"}"
+cat "$T/long0.jsonl" "$T/long1.jsonl" "$T/long2.jsonl" >"$T/long.jsonl"
+run cluster --max-record-bytes 4K "$T/long.jsonl"
+rc_is 1
+out_is "before	before" "after	before"
+err_has "long.jsonl:2: line longer than 4 KiB (--max-record-bytes); skipped"
+run cluster --max-record-bytes 1M "$T/long.jsonl"
+rc_is 0
+out_is "before	before" "long	before" "after	before"
+# The same limit cuts through a line with no newline at the end of a file.
+head -c 9000 "$T/long1.jsonl" >"$T/long3.jsonl"
+run cluster --max-record-bytes 4K "$T/long0.jsonl" "$T/long3.jsonl"
+rc_is 1
+err_has "long3.jsonl:1: line longer than 4 KiB"
+# ... and through a text file.
+head -c 9000 "$T/long1.jsonl" >"$T/long.txt"
+run cluster --max-record-bytes 4K "$T/long.txt"
+rc_is 1
+err_has "long.txt: file larger than 4 KiB (--max-record-bytes); skipped"
+
+# A small limit with many short lines: a batch fills its record slots long
+# before its block, and the rest is carried to the next one.
+awk 'BEGIN { for (i = 0; i < 5000; i++) printf "{\"id\":\"s%d\",\"text\":\"short %d\"}\n", i, i }' >"$T/short.jsonl"
+run cluster --quiet --max-record-bytes 100 "$T/short.jsonl"
+rc_is 0
+out_lines 5000
+
+name="a 300 MB line"
+# Streamed through a pipe: rejected without being held in memory, and the
+# records after it are still read.
+{
+    printf '{"id":"first","text":"%s"}\n{"id":"huge","text":"' "$FOX"
+    head -c 300000000 /dev/zero | tr '\0' 'a'
+    printf '"}\n{"id":"last","text":"%s"}\n' "$FOX"
+} | "$SHEAF" cluster >"$T/out" 2>"$T/err"
+rc=$?
+rc_is 1
+out_is "first	first" "last	first"
+err_has "<stdin>:2: line longer than 64 MiB (--max-record-bytes); skipped"
+mem=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$T/err")
+# (66 MiB here; AddressSanitizer's quarantine and shadow add some 150.)
+check "peak memory ${mem:-?} MiB is not the line's 300" test "${mem:-9999}" -lt 300
+name="a 20 MB line"
+{
+    printf '{"id":"big","text":"'
+    awk 'BEGIN { for (i = 0; i < 400000; i++) printf "word%d and then some more text ", i }'
+    printf '"}\n{"id":"small","text":"%s"}\n' "$FOX"
+} >"$T/big.jsonl"
+run cluster "$T/big.jsonl"
+rc_is 0
+out_is "big	big" "small	small"
+
+# --------------------------------------------------- compressed input
+
+name="gzip"
+# 3000 records in groups of three near-copies.
+awk 'BEGIN { for (i = 0; i < 3000; i++) { g = int(i / 3); t = ""; for (k = 0; k < 30; k++) t = t " w" g "x" k; printf "{\"id\":\"g%d\",\"text\":\"%s end%d\"}\n", i, t, i } }' >"$T/many.jsonl"
+run cluster --quiet "$T/many.jsonl"
+cp "$T/out" "$T/many.tsv"
+check "3000 lines of output" test "$(wc -l <"$T/many.tsv")" -eq 3000
+check "in clusters of three" test "$(cut -f 2 "$T/many.tsv" | sort -u | wc -l)" -eq 1000
+if command -v gzip >/dev/null 2>&1; then
+    gzip -c "$T/many.jsonl" >"$T/many.jsonl.gz"
+    run cluster --quiet "$T/many.jsonl.gz"
+    rc_is 0
+    check "gzip gives the same output" cmp -s "$T/out" "$T/many.tsv"
+    # Recognised by its magic bytes, not its name.
+    cp "$T/many.jsonl.gz" "$T/gz-in-disguise.jsonl"
+    run cluster --quiet "$T/gz-in-disguise.jsonl"
+    check "gzip named .jsonl" cmp -s "$T/out" "$T/many.tsv"
+    # Members concatenated, as pigz and cat make them.
+    head -n 1000 "$T/many.jsonl" | gzip -c >"$T/multi.jsonl.gz"
+    tail -n 2000 "$T/many.jsonl" | gzip -c >>"$T/multi.jsonl.gz"
+    run cluster --quiet "$T/multi.jsonl.gz"
+    check "multi-member gzip" cmp -s "$T/out" "$T/many.tsv"
+    # Truncated: what came before is kept, the file is named.
+    size=$(wc -c <"$T/many.jsonl.gz")
+    head -c $((size / 2)) "$T/many.jsonl.gz" >"$T/cut.jsonl.gz"
+    run cluster "$T/cut.jsonl.gz" "$T/basic.jsonl"
+    rc_is 1
+    err_has "cut.jsonl.gz:"
+    err_has "truncated gzip data (unexpected end of file); rest of file skipped"
+    err_has "skipped 0 records and 1 file"
+    n=$(wc -l <"$T/out")
+    check "lines before the cut are kept ($n)" test "$n" -gt 100
+    out_has "c1	c1"
+    # Corrupt: bytes overwritten in the middle.
+    {
+        head -c 2000 "$T/many.jsonl.gz"
+        printf 'CORRUPTCORRUPTCORRUPTCORRUPT'
+        tail -c +2029 "$T/many.jsonl.gz"
+    } >"$T/bad.jsonl.gz"
+    run cluster "$T/bad.jsonl.gz"
+    rc_is 1
+    err_has "bad.jsonl.gz:"
+    err_has "corrupt gzip data"
+    # Junk after a complete member.
+    { cat "$T/many.jsonl.gz"; printf 'junk'; } >"$T/tail.jsonl.gz"
+    run cluster --quiet "$T/tail.jsonl.gz"
+    rc_is 1
+    err_has "tail.jsonl.gz:3001: trailing garbage after gzip data"
+    check "all records before the junk" cmp -s "$T/out" "$T/many.tsv"
+else
+    echo "test_cli: gzip not found; gzip tests skipped"
+fi
+
+name="zstd"
+ZSTD=""
+if command -v zstd >/dev/null 2>&1; then
+    ZSTD="zstd -q -c"
+else
+    # No zstd tool: compress with libzstd, which the build needs anyway.
+    cat >"$T/zst.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <zstd.h>
+int main(void)
+{
+    size_t cap = 1 << 20, n = 0, r;
+    char *in = malloc(cap);
+    while (in && (r = fread(in + n, 1, cap - n, stdin)) > 0)
+        if ((n += r) == cap)
+            in = realloc(in, cap *= 2);
+    size_t bound = ZSTD_compressBound(n);
+    char *out = malloc(bound);
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (!in || !out || !c)
+        return 1;
+    /* With a checksum, as the zstd tool writes by default. */
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    size_t z = ZSTD_compress2(c, out, bound, in, n);
+    if (ZSTD_isError(z) || fwrite(out, 1, z, stdout) != z)
+        return 1;
+    return 0;
+}
+EOF
+    if ${CC:-cc} -o "$T/zst" "$T/zst.c" -lzstd 2>/dev/null; then ZSTD="$T/zst"; fi
+fi
+if [ -n "$ZSTD" ]; then
+    $ZSTD <"$T/many.jsonl" >"$T/many.jsonl.zst"
+    run cluster --quiet "$T/many.jsonl.zst"
+    rc_is 0
+    check "zstd gives the same output" cmp -s "$T/out" "$T/many.tsv"
+    cp "$T/many.jsonl.zst" "$T/zst-in-disguise.ndjson"
+    run cluster --quiet "$T/zst-in-disguise.ndjson"
+    check "zstd named .ndjson" cmp -s "$T/out" "$T/many.tsv"
+    size=$(wc -c <"$T/many.jsonl.zst")
+    head -c $((size / 2)) "$T/many.jsonl.zst" >"$T/cut.jsonl.zst"
+    run cluster "$T/cut.jsonl.zst"
+    rc_is 1
+    err_has "cut.jsonl.zst:"
+    err_has "truncated zstd data (unexpected end of file); rest of file skipped"
+    {
+        head -c 1000 "$T/many.jsonl.zst"
+        printf 'CORRUPTCORRUPTCORRUPTCORRUPT'
+        tail -c +1029 "$T/many.jsonl.zst"
+    } >"$T/bad.jsonl.zst"
+    run cluster "$T/bad.jsonl.zst"
+    rc_is 1
+    err_has "bad.jsonl.zst:"
+    err_has "corrupt zstd data"
+    printf '\050\265\057\375' >"$T/magic-only.jsonl.zst"
+    run cluster "$T/magic-only.jsonl.zst"
+    rc_is 1
+    err_has "magic-only.jsonl.zst:1: truncated zstd data"
+else
+    echo "test_cli: no zstd tool and no C compiler; zstd tests skipped"
+fi
+
+# ----------------------------------------------- text files, directories
+
+name="text files and directories"
+mkdir -p "$T/dir/sub" "$T/dir/.git"
+printf '%s\n' "$FOX" >"$T/dir/b.txt"
+printf '%s\n' "$VOTE" >"$T/dir/a.txt"
+printf '%s' "$FOX" >"$T/dir/sub/c"
+printf '%s\n' "hidden $FOX" >"$T/dir/.hidden.txt"
+printf '%s\n' "git $FOX" >"$T/dir/.git/x.txt"
+printf '{"id":"j1","text":"%s"}\n{"text":"%s"}\n' "$VOTE" "$FOX" >"$T/dir/sub/d.jsonl"
+: >"$T/dir/sub/empty.txt"
+printf 'bin\000ary\n' >"$T/dir/sub/e.bin"
+ln -s .. "$T/dir/sub/loop"
+run cluster "$T/dir"
+rc_is 1
+out_is "$T/dir/a.txt	$T/dir/a.txt" "$T/dir/b.txt	$T/dir/b.txt" "$T/dir/sub/c	$T/dir/b.txt" \
+    "j1	$T/dir/a.txt" "$T/dir/sub/d.jsonl:2	$T/dir/b.txt"
+err_has "$T/dir/sub/e.bin: binary file (contains NUL bytes), not text"
+err_has "$T/dir/sub/empty.txt: empty file; record skipped"
+err_has "$T/dir/sub/loop: warning: link back to a directory above it; not followed"
+err_lacks "hidden"
+run cluster "$T/dir/" --quiet
+out_has "$T/dir/a.txt	$T/dir/a.txt"
+run cluster --input-format text "$T/dir/sub/d.jsonl"
+rc_is 0
+out_is "$T/dir/sub/d.jsonl	$T/dir/sub/d.jsonl"
+printf '{"id":"t","text":"%s"}\n' "$FOX" >"$T/records.txt"
+run cluster --input-format jsonl "$T/records.txt"
+out_is "t	t"
+run cluster "$T/records.txt"
+out_is "$T/records.txt	$T/records.txt"
+
+name="missing and unreadable files"
+run cluster "$T/basic.jsonl" "$T/nosuch.jsonl" "$T/dir/sub/d.jsonl"
+rc_is 1
+err_has "$T/nosuch.jsonl: No such file or directory"
+err_has "skipped 0 records and 1 file"
+out_lines 7
+if [ -r /proc/self/mem ]; then
+    # Opens, then fails to read (EIO): an unreadable file even for root.
+    run cluster "$T/basic.jsonl" /proc/self/mem
+    rc_is 1
+    err_has "/proc/self/mem: read error: Input/output error; file skipped"
+    out_lines 5
+fi
+cp "$T/basic.jsonl" "$T/secret.jsonl"
+chmod 000 "$T/secret.jsonl"
+if [ "$(id -u)" -ne 0 ]; then
+    run cluster "$T/secret.jsonl" "$T/basic.jsonl"
+    rc_is 1
+    err_has "secret.jsonl: Permission denied; file skipped"
+elif command -v setpriv >/dev/null 2>&1 &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+    # Root reads anything: drop to nobody for this one.
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$SHEAF" cluster \
+        "$T/secret.jsonl" "$T/basic.jsonl" >"$T/out" 2>"$T/err" </dev/null
+    rc=$?
+    rc_is 1
+    err_has "secret.jsonl: Permission denied; file skipped"
+    out_lines 5
+else
+    echo "test_cli: running as root without setpriv; permission test skipped"
+fi
+
+# ---------------------------------------------------------- standard input
+
+name="standard input"
+run_stdin "$T/basic.jsonl" cluster --quiet
+rc_is 0
+out_is "a1	a1" "b1	b1" "a2	a1" "b2	b1" "c1	c1"
+run_stdin "$T/basic.jsonl" cluster --quiet - "$T/p.jsonl"
+out_lines 7
+run_stdin "$T/ids.jsonl" cluster --quiet
+out_has "<stdin>:3	1.50e2"
+printf '%s' "$FOX" >"$T/fox.txt"
+run_stdin "$T/fox.txt" cluster --quiet --input-format text
+out_is "<stdin>	<stdin>"
+if command -v gzip >/dev/null 2>&1; then
+    gzip -c "$T/basic.jsonl" | "$SHEAF" cluster --quiet >"$T/out" 2>"$T/err"
+    rc=$?
+    rc_is 0
+    out_lines 5
+fi
+: >"$T/empty.jsonl"
+run_stdin "$T/empty.jsonl" cluster
+rc_is 0
+out_is
+err_has "0 articles"
+
+# ------------------------------------------------------- output and errors
+
+name="output to a full disk"
+if [ -w /dev/full ]; then
+    "$SHEAF" cluster "$T/many.jsonl" >/dev/full 2>"$T/err"
+    rc=$?
+    rc_is 3
+    err_has "<stdout>: write error: No space left on device"
+    run cluster -o /dev/full "$T/many.jsonl"
+    rc_is 3
+    err_has "/dev/full: write error: No space left on device"
+    check "/dev/full is still a device" test -c /dev/full
+else
+    echo "test_cli: no /dev/full; full-disk test skipped"
+fi
+
+name="-o writes atomically"
+mkdir "$T/o"
+run cluster -o "$T/o/result.tsv" "$T/basic.jsonl"
+rc_is 0
+check "-o output equals stdout output" sh -c "printf 'a1\ta1\nb1\tb1\na2\ta1\nb2\tb1\nc1\tc1\n' | cmp -s - '$T/o/result.tsv'"
+check "nothing left beside it" test "$(ls -A "$T/o")" = "result.tsv"
+run cluster --output="$T/o/result.tsv" --format jsonl "$T/basic.jsonl"
+rc_is 0
+check "replaced" grep -q '"size"' "$T/o/result.tsv"
+printf 'old\n' >"$T/o/keep.tsv"
+run cluster --strict -o "$T/o/keep.tsv" "$T/bad.jsonl"
+rc_is 1
+check "a failed run leaves the old file" test "$(cat "$T/o/keep.tsv")" = "old"
+check "and no temporary file" test "$(ls -A "$T/o" | wc -l)" -eq 2
+run cluster -o "$T/nodir/x.tsv" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/nodir/x.tsv: cannot create a temporary file beside it: No such file or directory"
+run cluster -o "$T/o" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/o: is a directory"
+ln -s keep.tsv "$T/o/link.tsv"
+run cluster -o "$T/o/link.tsv" "$T/basic.jsonl"
+rc_is 0
+check "a link is followed, not replaced" test -L "$T/o/link.tsv"
+check "its target has the output" grep -q "a2	a1" "$T/o/keep.tsv"
+# Killed while reading: the temporary file goes too. (SIGTERM: a script's
+# background job ignores SIGINT, and so does sheaf then.)
+mkfifo "$T/fifo.jsonl"
+"$SHEAF" cluster -o "$T/o/int.tsv" "$T/fifo.jsonl" 2>"$T/err" &
+pid=$!
+exec 7>"$T/fifo.jsonl" # opening the writer end lets sheaf's open return
+printf '{"id":"x","text":"y"}\n' >&7
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+exec 7>&-
+check "killed by SIGTERM (status $rc)" test "$rc" -gt 128
+check "no file or temporary after SIGTERM" test "$(ls -A "$T/o" | grep -c int)" -eq 0
+
+# ------------------------------------------------------------- threads
+
+name="threads give identical output"
+{
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        sed "s/\"id\": \"/\"id\": \"r$i-/; s/\"id\": \([0-9]\)/\"id\": $i\1/" "$DEMO"
+    done
+    cat "$T/many.jsonl" "$T/bad.jsonl"
+} >"$T/mixed.jsonl"
+run cluster --threads 1 --format jsonl "$T/mixed.jsonl"
+cp "$T/out" "$T/t1.out"
+cp "$T/err" "$T/t1.err"
+for n in 2 3 8; do
+    run cluster --threads $n --format jsonl "$T/mixed.jsonl"
+    check "--threads $n output equals --threads 1" cmp -s "$T/out" "$T/t1.out"
+    grep -v "MB read in" "$T/err" >"$T/tn.err"
+    grep -v "MB read in" "$T/t1.err" >"$T/t1n.err"
+    check "--threads $n messages equal --threads 1" cmp -s "$T/tn.err" "$T/t1n.err"
+done
+check "the mix has over 3400 articles" test "$(wc -l <"$T/t1.out")" -gt 3400
+
+# -------------------------------------------------------------- the demo
+
+name="demo corpus"
+run cluster --quiet "$DEMO"
+rc_is 0
+out_lines 34
+same_cluster northwire-ashby-flood valleycourier-ashby-flood
+same_cluster northwire-ashby-flood coastaldaily-ashby-flood
+same_cluster northwire-ashby-flood radio-ashby-flood
+apart northwire-ashby-flood mfgazette-quay-lane
+same_cluster northwire-astrolabe-theft 4471
+same_cluster northwire-astrolabe-theft harbourgazette-astrolabe-appeal
+apart northwire-astrolabe-theft artcrime-astrolabe
+same_cluster marketline-pourwell-recall shopfloor-pourwell-recall
+same_cluster marketline-pourwell-recall techdesk-pourwell-recall
+same_cluster marketline-pourwell-recall 9021
+apart marketline-pourwell-recall consumer-column-kettles
+apart marketline-pourwell-recall ardentledger-markets
+same_cluster northwire-rovers-cup westernsport-rovers-cup
+same_cluster northwire-rovers-cup midlands-rovers-cup
+same_cluster carrow-beetle sciencewire-beetle
+same_cluster carrow-beetle forestnews-beetle
+same_cluster orrin-bikelanes bikeblog-orrin
+same_cluster northwire-pell-byelection pellpost-byelection
+same_cluster northwire-pell-byelection islandnews-byelection
+apart tolltimes-library tolltimes-lost-dog
+apart northwire-ashby-flood roads-closure-a41
+run cluster --quiet --format groups "$DEMO"
+rc_is 0
+out_has "7 clusters of two or more hold 22 articles; 12 articles stand alone."
+out_has "4 articles:"
+out_has "  northwire-ashby-flood      -      Ashby River floods Marlow Ferry"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
