@@ -178,8 +178,7 @@ typedef struct sheaf_signature {
  * sheaf_hasher_init, so one hasher may sign from many threads at once. */
 typedef struct sheaf_hasher {
     sheaf_params params;
-    uint64_t mult[SHEAF_MAX_HASHES]; /* SHEAF_SCHEME_MINHASH only */
-    uint64_t add[SHEAF_MAX_HASHES];
+    uint64_t table[2 * SHEAF_MAX_HASHES]; /* private: laid out per scheme */
 } sheaf_hasher;
 
 /* Prepare *h for *p. SHEAF_EINVAL when *p does not validate. */

@@ -8,6 +8,9 @@
  * step, and a plain ASCII word is hashed straight from the folded block.
  * Only words with bytes >= 0x80 or apostrophes, and words longer than a
  * block, take the general path: UTF-8 decoding and the Unicode table.
+ *
+ * The SIMD levels find words with tokenize.h and hand the words it cannot
+ * take to sheaf__scan_token and sheaf__hash_plain here.
  */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "normalize.h"
+#include "simd.h"
 #include "unicode_table.h"
 
 /* ASCII class and fold in one byte: the folded character for letters and
@@ -249,10 +253,7 @@ static inline uint64_t gather_bits(uint64_t m)
         }                                                                      \
     } while (0)
 
-/* The general scanner, for one token at *pp < end, past which it moves *pp:
- * a separator is skipped (returns 0), a word hashed into *hash (returns 1).
- * *pp must not be inside a word. */
-static size_t scan_token(const uint8_t **pp, const uint8_t *end,
+size_t sheaf__scan_token(const uint8_t **pp, const uint8_t *end,
                          uint64_t seed, uint64_t *hash)
 {
     const uint8_t *p = *pp;
@@ -427,7 +428,7 @@ size_t sheaf__scan_words(sheaf__scan *s, uint64_t seed, uint64_t *hashes,
                 break;
             }
             p = blk + start;
-            n += scan_token(&p, end, seed, hashes + n);
+            n += sheaf__scan_token(&p, end, seed, hashes + n);
             if ((size_t)(p - blk) >= nb)
                 break;
             c = cand & ~UINT64_C(0) << (p - blk);
@@ -494,4 +495,68 @@ size_t sheaf__scan_chars(sheaf__scan *s, uint32_t *cps, size_t cap)
     }
     s->pos = (size_t)(p - s->text);
     return n;
+}
+
+/* -------------------------------------------------- the SIMD levels' scan */
+
+void sheaf__xxh3_keys_init(sheaf__xxh3_keys *k, uint64_t seed)
+{
+    /* The reads of the default secret that XXH3's 1-3, 4-8 and 9-16 byte
+     * cases make, with the seed folded in as each case does. */
+    const uint8_t *s = XXH3_kSecret;
+    uint32_t lo = (uint32_t)seed;
+    uint64_t swapped = (uint64_t)(lo >> 24 | (lo >> 8 & 0xff00u) |
+                                  (lo << 8 & 0xff0000u) | lo << 24)
+                       << 32;
+
+    k->k1to3 = (uint64_t)((uint32_t)load_le64(s) ^ (uint32_t)load_le64(s + 4)) +
+               seed;
+    k->k4to8 = (load_le64(s + 8) ^ load_le64(s + 16)) - (seed ^ swapped);
+    k->k9to16_lo = (load_le64(s + 24) ^ load_le64(s + 32)) + seed;
+    k->k9to16_hi = (load_le64(s + 40) ^ load_le64(s + 48)) - seed;
+}
+
+size_t sheaf__hash_apostrophes(const uint8_t *p, size_t n, uint64_t seed,
+                               uint64_t *out)
+{
+    uint8_t buf[SHEAF__APOS_RUN];
+    size_t fill = 0, words = 0;
+
+    if (n > SHEAF__APOS_RUN)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c >= 0x80)
+            return SIZE_MAX;
+        if (c != '\'') {
+            buf[fill++] = c | 0x20;
+            continue;
+        }
+        /* fill > 0: a letter or digit comes before it in this word. */
+        if (fill && i + 1 < n && p[i + 1] != '\'')
+            continue;
+        if (fill)
+            out[words++] = XXH3_64bits_withSeed(buf, fill, seed);
+        fill = 0;
+    }
+    if (fill)
+        out[words++] = XXH3_64bits_withSeed(buf, fill, seed);
+    return words;
+}
+
+uint64_t sheaf__hash_plain(const uint8_t *p, size_t n, uint64_t seed)
+{
+    uint8_t buf[SHEAF__WORD_PIECE];
+    uint64_t h = seed;
+
+    for (;;) {
+        size_t piece = n > SHEAF__WORD_PIECE ? SHEAF__WORD_PIECE : n;
+        for (size_t i = 0; i < piece; i++)
+            buf[i] = p[i] | 0x20;
+        h = XXH3_64bits_withSeed(buf, piece, h);
+        if (n == piece)
+            return h;
+        p += piece;
+        n -= piece;
+    }
 }

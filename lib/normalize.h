@@ -31,6 +31,25 @@ void sheaf__scan_init(sheaf__scan *s, const char *text, size_t len);
 size_t sheaf__scan_words(sheaf__scan *s, uint64_t seed, uint64_t *hashes,
                          size_t cap);
 
+/* The general scanner, for one token at *pp < end, past which it moves
+ * *pp: a separator is skipped (returns 0), a word hashed into *hash
+ * (returns 1). *pp must not be inside a word. */
+size_t sheaf__scan_token(const uint8_t **pp, const uint8_t *end,
+                         uint64_t seed, uint64_t *hash);
+
+/* The words of a run of n candidate bytes at p that is bounded by
+ * separators, when it has only ASCII letters, digits and apostrophes and
+ * n <= SHEAF__APOS_RUN: hashed as the scanners hash them ("it's" is one
+ * word, a "'" not between two letters or digits separates) into out, and
+ * their number returned; else SIZE_MAX, writing nothing usable. */
+#define SHEAF__APOS_RUN 64
+size_t sheaf__hash_apostrophes(const uint8_t *p, size_t n, uint64_t seed,
+                               uint64_t *out);
+
+/* The hash of a word of n >= 1 ASCII letters and digits at p, as the
+ * scanners give it (folded, hashed in pieces when long). */
+uint64_t sheaf__hash_plain(const uint8_t *p, size_t n, uint64_t seed);
+
 /* The next folded code points, at most cap, into cps[]; each run of
  * separators becomes one U+0020, never at the start or the end. Returns how
  * many were written; 0 only at the end of the text. */

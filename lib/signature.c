@@ -2,6 +2,10 @@
  * Signatures: shingles of the normalised text, hashed, reduced to MinHash
  * values by one of two schemes.
  *
+ * The code here is the scalar reference. On a SIMD level (simd.h) vector
+ * kernels take over word hashing, shingle combining and k-permutation
+ * updates, with the same results bit for bit.
+ *
  * Every constant below is part of the signature format: changing one changes
  * the bits of every signature (tests/test_signature.c holds golden vectors).
  */
@@ -10,15 +14,15 @@
 #include "normalize.h"
 #include "sheaf.h"
 #include "signature_internal.h"
+#include "simd.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define CHUNK 256 /* words or code points scanned per call */
 
-/* Odd 64-bit constants (digits of pi and e): the shingle combiner's
- * multiplier and the seeds of the derived hash streams. */
-#define COMBINE_MULT 0x9e3779b97f4a7c15ull
+/* Odd 64-bit constants (digits of pi and e): the seeds of the derived
+ * hash streams. */
 #define STREAM_COEFFS 0x243f6a8885a308d3ull
 #define STREAM_DENSIFY 0xb7e151628aed2a6bull
 
@@ -32,8 +36,8 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* The final mix of a shingle: the word hashes are XXH3 already, but the
- * combiner is a plain multiply-xor chain, so avalanche its result. */
+/* MurmurHash3's 64-bit finaliser: every input bit flips every output bit
+ * with probability near 1/2. */
 static uint64_t mix64(uint64_t z)
 {
     z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
@@ -41,19 +45,88 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 33);
 }
 
-/* The hash of a shingle from its n word (or code point) hashes, in order. */
+static uint64_t rotl64(uint64_t x, unsigned r)
+{
+    return r ? x << r | x >> (64 - r) : x;
+}
+
+/* The hash of a shingle from its n word (or code point) hashes h_i, in
+ * order: the XOR of h_i rotated left by n - 1 - i, which a window slides
+ * over in O(1) (combine_all), the position told by the rotation; then
+ * seed and n, and an avalanche, since XOR and rotation are linear. */
 static uint64_t combine(const uint64_t *h, uint32_t n, uint64_t seed)
 {
-    uint64_t acc = seed ^ n;
+    uint64_t acc = 0;
     for (uint32_t i = 0; i < n; i++)
-        acc = (acc ^ h[i]) * COMBINE_MULT;
-    return mix64(acc);
+        acc = rotl64(acc, 1) ^ h[i];
+    return mix64(acc ^ seed ^ n);
 }
 
 /* Map a 32-bit hash onto [0, n) without division (Lemire 2019). */
 static uint32_t fast_range(uint32_t x, uint32_t n)
 {
     return (uint32_t)(((uint64_t)x * n) >> 32);
+}
+
+/* Optimal densification (Shrivastava 2017), in the form of a ranking: an
+ * empty bin j copies the value of the filled bin b of smallest rank(j, b),
+ * a pseudo-random order of the bins of its own. It depends only on the
+ * bins and the seed, so two documents fill the same empty bin from the
+ * same place exactly when that bin is filled in both, which gives the
+ * right collision probability; and each empty bin draws independently and
+ * uniformly among the filled ones. The low 10 bits of a rank hold b, so
+ * ranks never tie. */
+static uint64_t rank(uint64_t key, uint32_t j, uint32_t b)
+{
+    return mix64(key + ((uint64_t)j << 32 | b)) << 10 | b;
+}
+
+/* For OPH the hasher keeps, in table[] seen as bytes, each bin's
+ * lowest-ranked bins in rank order (sheaf__dens_list_len of them, one byte
+ * each for up to 256 bins, else two, little-endian; laid out as simd.h
+ * says), so that densifying looks up a few bytes instead of ranking all
+ * filled bins; only when none of those is filled does it rank them. */
+static uint32_t list_entry(const uint8_t *lists, uint32_t bins, uint32_t t,
+                           uint32_t j)
+{
+    size_t at = (size_t)t * sheaf__dens_stride(bins) + j;
+    return bins <= 256
+               ? lists[at]
+               : (uint32_t)lists[2 * at] | (uint32_t)lists[2 * at + 1] << 8;
+}
+
+static void rank_lists(sheaf_hasher *h)
+{
+    const uint32_t bins = h->params.num_hashes;
+    const uint32_t len = sheaf__dens_list_len(bins);
+    const uint32_t width = bins <= 256 ? 1 : 2;
+    const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
+    uint8_t *lists = (uint8_t *)h->table;
+
+    for (uint32_t j = 0; j < bins; j++) {
+        /* The len smallest ranks, kept sorted by insertion. */
+        uint64_t low[SHEAF__DENS_MAX_LIST];
+        uint32_t n = 0;
+        for (uint32_t b = 0; b < bins; b++) {
+            uint64_t r = rank(key, j, b);
+            if (n == len && r > low[n - 1])
+                continue;
+            uint32_t i = n < len ? n++ : n - 1;
+            for (; i > 0 && low[i - 1] > r; i--)
+                low[i] = low[i - 1];
+            low[i] = r;
+        }
+        for (uint32_t t = 0; t < len; t++) {
+            size_t at = (size_t)t * sheaf__dens_stride(bins) + j;
+            uint32_t b = (uint32_t)(low[t] & 1023);
+            if (width == 1) {
+                lists[at] = (uint8_t)b;
+            } else {
+                lists[2 * at] = (uint8_t)b;
+                lists[2 * at + 1] = (uint8_t)(b >> 8);
+            }
+        }
+    }
 }
 
 int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p)
@@ -68,9 +141,11 @@ int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p)
     if (p->scheme == SHEAF_SCHEME_MINHASH) {
         uint64_t state = p->seed ^ STREAM_COEFFS;
         for (uint32_t i = 0; i < p->num_hashes; i++) {
-            h->mult[i] = splitmix64(&state) | 1; /* odd: a bijection */
-            h->add[i] = splitmix64(&state);
+            h->table[i] = splitmix64(&state) | 1; /* odd: a bijection */
+            h->table[SHEAF_MAX_HASHES + i] = splitmix64(&state);
         }
+    } else {
+        rank_lists(h);
     }
     return SHEAF_OK;
 }
@@ -78,8 +153,9 @@ int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p)
 /* Running state of one signature while its shingles stream in. */
 typedef struct sketch {
     const sheaf_hasher *h;
+    const sheaf__kernels *kr; /* NULL: the scalar reference */
     uint32_t *v;
-    uint8_t filled[SHEAF_MAX_HASHES]; /* OPH: bin received a shingle */
+    uint8_t filled[SHEAF_MAX_HASHES + 8]; /* OPH: bin received a shingle */
     uint64_t count;
 } sketch;
 
@@ -88,26 +164,44 @@ typedef struct sketch {
 static void update_oph(sketch *s, const uint64_t *sh, size_t n)
 {
     uint32_t bins = s->h->params.num_hashes;
+    uint32_t *v = s->v;
+    uint8_t *filled = s->filled;
+    /* The minimum is taken without a branch: whether a value is a new
+     * minimum is a coin toss early in a document, which a branch would
+     * mispredict. */
+    if (bins > 1 && !(bins & (bins - 1))) {
+        /* fast_range of the high half onto 2^b bins is its top b bits. */
+        unsigned shift = 64 - (unsigned)__builtin_ctz(bins);
+        for (const uint64_t *x = sh, *end = sh + n; x < end; x++) {
+            uint32_t bin = (uint32_t)(*x >> shift);
+            uint32_t val = (uint32_t)*x, cur = v[bin];
+            filled[bin] = 1;
+            v[bin] = val < cur ? val : cur;
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t bin = fast_range((uint32_t)(sh[i] >> 32), bins);
-        uint32_t val = (uint32_t)sh[i];
-        s->filled[bin] = 1;
-        if (val < s->v[bin])
-            s->v[bin] = val;
+        uint32_t val = (uint32_t)sh[i], cur = v[bin];
+        filled[bin] = 1;
+        v[bin] = val < cur ? val : cur;
     }
 }
 
 /* k-permutation MinHash with multiply-add-shift hashing (Dietzfelbinger
  * 1996): the high 32 bits of a*x + b mod 2^64, a odd. Unsigned wrap-around
- * is defined, so no overflow; the shift keeps the well-mixed bits. */
+ * is defined, so no overflow; the shift keeps the well-mixed bits. The
+ * hasher's table[] holds the multipliers a, then from SHEAF_MAX_HASHES the
+ * addends b. */
 static void update_minhash(sketch *s, const uint64_t *sh, size_t n)
 {
     const sheaf_hasher *h = s->h;
+    const uint64_t *mult = h->table, *add = h->table + SHEAF_MAX_HASHES;
     uint32_t k = h->params.num_hashes;
     for (size_t j = 0; j < n; j++) {
         uint64_t x = sh[j];
         for (uint32_t i = 0; i < k; i++) {
-            uint32_t val = (uint32_t)((h->mult[i] * x + h->add[i]) >> 32);
+            uint32_t val = (uint32_t)((mult[i] * x + add[i]) >> 32);
             if (val < s->v[i])
                 s->v[i] = val;
         }
@@ -119,30 +213,106 @@ static void update(sketch *s, const uint64_t *sh, size_t n)
     s->count += n;
     if (s->h->params.scheme == SHEAF_SCHEME_OPH)
         update_oph(s, sh, n);
+    else if (s->kr)
+        s->kr->minhash(s->h->table, s->h->table + SHEAF_MAX_HASHES,
+                       s->h->params.num_hashes, sh, n, s->v);
     else
         update_minhash(s, sh, n);
 }
 
-/* Optimal densification (Shrivastava 2017): an empty bin copies the value
- * of the first filled bin along its own pseudo-random probe sequence. The
- * sequence depends only on the bin and the seed, so two documents fill the
- * same empty bin from the same place and collide with the right
- * probability. */
+/* The bins of filled[0..bins) that are 0, as a bitmap of (bins + 63) / 64
+ * words, eight bins per step (filled has room for the reads past bins,
+ * which are masked). */
+static void empty_bins(const uint8_t *filled, uint32_t bins, uint64_t *out)
+{
+    for (uint32_t w = 0; w < (bins + 63) / 64; w++) {
+        uint64_t word = 0;
+        for (uint32_t i = 64 * w; i < 64 * w + 64 && i < bins; i += 8) {
+            const uint8_t *f = filled + i;
+            uint64_t x = (uint64_t)f[0] | (uint64_t)f[1] << 8 |
+                         (uint64_t)f[2] << 16 | (uint64_t)f[3] << 24 |
+                         (uint64_t)f[4] << 32 | (uint64_t)f[5] << 40 |
+                         (uint64_t)f[6] << 48 | (uint64_t)f[7] << 56;
+            /* Bytes of 0 or 1 gathered into the top byte, bin i + b at
+             * bit 56 + b: the product's terms land on distinct bits. */
+            uint64_t got = (x * UINT64_C(0x0102040810204080)) >> 56;
+            word |= (~got & 0xff) << (i % 64);
+        }
+        out[w] = word;
+    }
+    if (bins % 64)
+        out[bins / 64] &= (UINT64_C(1) << (bins % 64)) - 1;
+}
+
 static void densify(sketch *s)
 {
-    const sheaf_params *p = &s->h->params;
-    uint32_t bins = p->num_hashes;
-    for (uint32_t j = 0; j < bins; j++) {
-        if (s->filled[j])
-            continue;
-        uint64_t state = (p->seed ^ STREAM_DENSIFY) + ((uint64_t)j << 32);
-        for (;;) {
-            uint32_t from = fast_range((uint32_t)splitmix64(&state), bins);
-            if (s->filled[from]) {
-                s->v[j] = s->v[from];
-                break;
+    const sheaf_hasher *h = s->h;
+    const uint32_t bins = h->params.num_hashes;
+    const uint32_t len = sheaf__dens_list_len(bins);
+    const uint8_t *lists = (const uint8_t *)h->table;
+    const uint8_t *filled = s->filled;
+    uint64_t empty[SHEAF_MAX_HASHES / 64];
+    uint16_t from[SHEAF_MAX_HASHES];
+    uint32_t *v = s->v;
+
+    empty_bins(filled, bins, empty);
+    /* A kernel looks the lists up many bytes at a time. */
+    int looked_up = s->kr && s->kr->first_filled(lists, len, bins, empty, from);
+    for (uint32_t w = 0; w < (bins + 63) / 64; w++)
+        for (uint64_t m = empty[w]; m; m &= m - 1) {
+            uint32_t j = 64 * w + (uint32_t)__builtin_ctzll(m),
+                     f = SHEAF__DENS_NONE;
+            if (looked_up) {
+                f = from[j];
+            } else {
+                for (uint32_t t = 0; t < len && f == SHEAF__DENS_NONE; t++) {
+                    uint32_t b = list_entry(lists, bins, t, j);
+                    if (filled[b])
+                        f = b;
+                }
             }
+            if (f == SHEAF__DENS_NONE) {
+                /* None of the listed bins is filled, so few are: rank
+                 * them, from the bitmap. */
+                const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
+                uint64_t best = UINT64_MAX;
+                for (uint32_t x = 0; x < (bins + 63) / 64; x++) {
+                    uint64_t full = ~empty[x];
+                    if (64 * x + 64 > bins)
+                        full &= (UINT64_C(1) << (bins % 64)) - 1;
+                    for (; full; full &= full - 1) {
+                        uint64_t r = rank(
+                            key, j, 64 * x + (uint32_t)__builtin_ctzll(full));
+                        best = r < best ? r : best;
+                    }
+                }
+                f = (uint32_t)(best & 1023);
+            }
+            v[j] = v[f];
         }
+}
+
+/* The shingle hashes of units[i .. i + k) for i < n into out; with a
+ * kernel, units and out have SHEAF__LANES entries of slack. */
+static void combine_all(const sketch *s, const uint64_t *units, size_t n,
+                        uint64_t *out)
+{
+    const sheaf_params *p = &s->h->params;
+    if (s->kr) {
+        s->kr->combine(units, n, p->shingle_size, p->seed, out);
+        return;
+    }
+    /* Slide the window: drop the oldest unit, now rotated by k, and take
+     * in the newest. */
+    const uint32_t k = p->shingle_size;
+    const uint64_t tail = p->seed ^ k;
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < k; i++)
+        acc = rotl64(acc, 1) ^ units[i];
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            acc = rotl64(acc, 1) ^ rotl64(units[i - 1], k) ^ units[i + k - 1];
+        out[i] = mix64(acc ^ tail);
     }
 }
 
@@ -161,8 +331,7 @@ static void shingle_words(sketch *s, sheaf__scan *scan)
         if (have < k)
             continue;
         size_t n = have - k + 1;
-        for (size_t i = 0; i < n; i++)
-            sh[i] = combine(words + i, k, p->seed);
+        combine_all(s, words, n, sh);
         update(s, sh, n);
         memmove(words, words + n, (k - 1) * sizeof words[0]);
         have = k - 1;
@@ -173,6 +342,71 @@ static void shingle_words(sketch *s, sheaf__scan *scan)
     }
 }
 
+/* The next words of text[*pos, len) on a SIMD level, at most
+ * SHEAF__TOKENS, hashed into out (SHEAF__LANES entries of slack): a window
+ * tokenised, its short plain words hashed by the vector XXH3. */
+static size_t next_words_simd(const sheaf__kernels *kr, const char *text,
+                              size_t len, size_t *pos, uint64_t seed,
+                              const sheaf__xxh3_keys *keys, uint64_t *out)
+{
+    sheaf__tokens tok;
+    size_t got = kr->tokenize((const uint8_t *)text, len, pos, seed, &tok, out);
+    kr->hash_words(tok.base, tok.off, tok.len, got, keys, out);
+    kr->hash_mid(tok.base, tok.mid_off, tok.mid_len, tok.mid_at, tok.nmid, keys,
+                 out);
+    return got;
+}
+
+/* shingle_words on a SIMD level. */
+static void shingle_words_simd(sketch *s, const char *text, size_t len)
+{
+    const sheaf_params *p = &s->h->params;
+    uint32_t k = p->shingle_size;
+    uint64_t words[SHEAF_MAX_SHINGLE_SIZE - 1 + SHEAF__TOKENS + SHEAF__LANES];
+    uint64_t sh[SHEAF__TOKENS + SHEAF__LANES];
+    sheaf__xxh3_keys keys;
+    size_t pos = 0, have = 0;
+
+    sheaf__xxh3_keys_init(&keys, p->seed);
+    while (pos < len) {
+        size_t got = next_words_simd(s->kr, text, len, &pos, p->seed, &keys,
+                                     words + have);
+        have += got;
+        if (!got || have < k)
+            continue;
+        size_t n = have - k + 1;
+        combine_all(s, words, n, sh);
+        update(s, sh, n);
+        memmove(words, words + n, (k - 1) * sizeof words[0]);
+        have = k - 1;
+    }
+    if (s->count == 0 && have > 0) {
+        sh[0] = combine(words, (uint32_t)have, p->seed);
+        update(s, sh, 1);
+    }
+}
+
+size_t sheaf__words_level(const char *text, size_t len, uint64_t seed,
+                          uint64_t *out, sheaf__simd_level level)
+{
+    const sheaf__kernels *kr = sheaf__simd_kernels(level);
+    size_t n = 0;
+    if (!kr) {
+        sheaf__scan scan;
+        size_t got;
+        sheaf__scan_init(&scan, text, len);
+        while ((got = sheaf__scan_words(&scan, seed, out + n, CHUNK)) > 0)
+            n += got;
+        return n;
+    }
+    sheaf__xxh3_keys keys;
+    size_t pos = 0;
+    sheaf__xxh3_keys_init(&keys, seed);
+    while (pos < len)
+        n += next_words_simd(kr, text, len, &pos, seed, &keys, out + n);
+    return n;
+}
+
 /* Character k-grams: each code point is hashed (XXH3 of its value as four
  * little-endian bytes, the same on every platform) and the window combined
  * like words. */
@@ -181,8 +415,8 @@ static void shingle_chars(sketch *s, sheaf__scan *scan)
     const sheaf_params *p = &s->h->params;
     uint32_t k = p->shingle_size;
     uint32_t cps[CHUNK];
-    uint64_t hashes[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK];
-    uint64_t sh[CHUNK];
+    uint64_t hashes[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK + SHEAF__LANES];
+    uint64_t sh[CHUNK + SHEAF__LANES];
     size_t have = 0, got;
     while ((got = sheaf__scan_chars(scan, cps, CHUNK)) > 0) {
         for (size_t i = 0; i < got; i++) {
@@ -194,8 +428,7 @@ static void shingle_chars(sketch *s, sheaf__scan *scan)
         if (have < k)
             continue;
         size_t n = have - k + 1;
-        for (size_t i = 0; i < n; i++)
-            sh[i] = combine(hashes + i, k, p->seed);
+        combine_all(s, hashes, n, sh);
         update(s, sh, n);
         memmove(hashes, hashes + n, (k - 1) * sizeof hashes[0]);
         have = k - 1;
@@ -206,23 +439,26 @@ static void shingle_chars(sketch *s, sheaf__scan *scan)
     }
 }
 
-int sheaf_hasher_sign(const sheaf_hasher *h, const char *text, size_t len,
-                      sheaf_signature *out)
+static int sign(const sheaf_hasher *h, const char *text, size_t len,
+                sheaf_signature *out, const sheaf__kernels *kr)
 {
     if (!h || !out || (!text && len))
         return SHEAF_EINVAL;
     const sheaf_params *p = &h->params;
     sketch s;
     s.h = h;
+    s.kr = kr;
     s.v = out->values;
     s.count = 0;
     memset(out->values, 0xff, p->num_hashes * sizeof out->values[0]);
     if (p->scheme == SHEAF_SCHEME_OPH)
-        memset(s.filled, 0, p->num_hashes);
+        memset(s.filled, 0, (p->num_hashes + 7) / 8 * 8);
 
     sheaf__scan scan;
     sheaf__scan_init(&scan, text, len);
-    if (p->shingle_kind == SHEAF_SHINGLE_WORD)
+    if (p->shingle_kind == SHEAF_SHINGLE_WORD && kr)
+        shingle_words_simd(&s, text, len);
+    else if (p->shingle_kind == SHEAF_SHINGLE_WORD)
         shingle_words(&s, &scan);
     else
         shingle_chars(&s, &scan);
@@ -237,6 +473,21 @@ int sheaf_hasher_sign(const sheaf_hasher *h, const char *text, size_t len,
     out->reserved = 0;
     out->num_shingles = s.count;
     return SHEAF_OK;
+}
+
+int sheaf_hasher_sign(const sheaf_hasher *h, const char *text, size_t len,
+                      sheaf_signature *out)
+{
+    return sign(h, text, len, out, sheaf__simd_active());
+}
+
+int sheaf__hasher_sign_level(const sheaf_hasher *h, const char *text,
+                             size_t len, sheaf_signature *out,
+                             sheaf__simd_level level)
+{
+    if (!sheaf__simd_available(level))
+        return SHEAF_EINVAL;
+    return sign(h, text, len, out, sheaf__simd_kernels(level));
 }
 
 int sheaf_sign(const sheaf_params *p, const char *text, size_t len,

@@ -57,110 +57,110 @@ static const golden_text golden_texts[] = {
 
 static const golden_case golden_cases[] = {
     {0, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 34,
-     {0x55bd4292u, 0xd5aba08bu, 0xc2d9518fu, 0x42e906ecu, 0x63abee77u, 0xd041c979u, 0xfb777cbcu, 0x8dc622b0u},
-     0xb57626099fdacc6full},
+     {0x8986d51fu, 0xdacefa7du, 0x528fc9dfu, 0xba5794c7u, 0x8986d51fu, 0x8e021994u, 0x59f85334u, 0x2e00cd49u},
+     0x7471c0fbba5d03acull},
     {1, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 8,
-     {0xc0d51275u, 0x4ad76fa3u, 0xc0d51275u, 0xa4ab7035u, 0x4ad76fa3u, 0xac563626u, 0xc0d51275u, 0xdd426eb2u},
-     0x78b6946a65dc9ec6ull},
+     {0x28f4ff18u, 0x62194023u, 0xc3204c84u, 0xf1978264u, 0xb44aaea3u, 0x62194023u, 0x28f4ff18u, 0x62194023u},
+     0xb6cafa74de962656ull},
     {2, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 15,
-     {0x64fa243bu, 0xd157a9b9u, 0x2ffb73f0u, 0x2ffb73f0u, 0xd157a9b9u, 0x179d4118u, 0xecb6e1ccu, 0x67c0e06du},
-     0xa122c3e98cf5a5e6ull},
+     {0xaaa5f7f8u, 0xad6cb415u, 0xfcaff1dcu, 0xaaa5f7f8u, 0xa195a218u, 0x95f429c4u, 0x95f429c4u, 0x03b101eau},
+     0xbb244e0d2a461f71ull},
     {3, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 7,
-     {0xa669ddfcu, 0x6bd98dc8u, 0x954d6517u, 0x954d6517u, 0x954d6517u, 0x5d70744cu, 0xa669ddfcu, 0xa669ddfcu},
-     0x1efa4d2bb38005b1ull},
+     {0x09263817u, 0xf37c35a2u, 0xf37c35a2u, 0x1db12006u, 0x22a73a13u, 0xd865d14bu, 0xbd793df8u, 0xbd793df8u},
+     0x4ba70a5573c7e80dull},
     {4, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 1,
-     {0xab4369edu, 0xab4369edu, 0xab4369edu, 0xab4369edu, 0xab4369edu, 0xab4369edu, 0xab4369edu, 0xab4369edu},
-     0x0390c8a07568c64eull},
+     {0x7d08846du, 0x7d08846du, 0x7d08846du, 0x7d08846du, 0x7d08846du, 0x7d08846du, 0x7d08846du, 0x7d08846du},
+     0x7c27ada3f82abc6eull},
     {5, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0x81a7e47b830ada04ull},
     {0, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 34,
-     {0x00c1a6f9u, 0x11f19ceau, 0x01946da6u, 0x00ba7db5u, 0x01be059bu, 0x00c77e94u, 0x0284db28u, 0x111e166fu},
-     0x6a3ec045fffecb0cull},
+     {0x00c259d2u, 0x00b0cc21u, 0x062b0bd4u, 0x010e1bc3u, 0x05c1b92au, 0x0437de74u, 0x0c3eb7f9u, 0x04d76d49u},
+     0x82bb1920ccb5740dull},
     {1, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 8,
-     {0x21a6504eu, 0x0879ce7eu, 0x04bef3e9u, 0x0edcd575u, 0x0979e00eu, 0x08cb0171u, 0x22c5c364u, 0x16e33cbfu},
-     0x5f52bb7b26dd87feull},
+     {0x74494fdcu, 0x3888fbbbu, 0x14515aa2u, 0x0fa627b3u, 0x2077bf10u, 0x5ac2d277u, 0x11676e75u, 0x79c3635bu},
+     0x6b76364bf8bc7146ull},
     {2, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 15,
-     {0x149c5926u, 0x0b8201c4u, 0x0b213b6bu, 0x10f34de1u, 0x163e7bd7u, 0x030a266au, 0x01e85826u, 0x03f81357u},
-     0x73973681954a4d79ull},
+     {0x00f58f1du, 0x03c80764u, 0x1e8f7141u, 0x284fefa4u, 0x122ef767u, 0x2c6af85fu, 0x1b7e8c96u, 0x11b2efd6u},
+     0xab82ffab3945ee19ull},
     {3, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 7,
-     {0x05a64f12u, 0x00103051u, 0x3040fe4au, 0x4d5ba0fcu, 0x37ff014au, 0x13006083u, 0x20ce60ecu, 0x10537ea8u},
-     0x88e3ad2eba11be1cull},
+     {0x055fcb1fu, 0x0188f52cu, 0x0b59a3b2u, 0x75e4f7ecu, 0x3ab633b7u, 0x0c83482eu, 0x15ab63c5u, 0x07d7a00bu},
+     0xa1b52f9890b241edull},
     {4, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 1,
-     {0xb3474a87u, 0x14285e30u, 0x5dede2deu, 0x5e0225b9u, 0xbcbd3130u, 0xe3199d7fu, 0xe9fba9eau, 0xabe3bc7eu},
-     0xc3b7c0cb396c70bcull},
+     {0x72b31a87u, 0x3780921eu, 0x90b5d660u, 0xb6214b79u, 0x6cfb8a7au, 0xa65fc45au, 0x871a1f12u, 0x0462815bu},
+     0xe87fd780b3c9b4beull},
     {5, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_WORD, 5, 128, 0x0000000000000000ull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0x81a7e47b830ada04ull},
     {0, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 205,
-     {0x1be9a01au, 0xc666b0a1u, 0xcb8f4fa6u, 0x6f4d66bbu, 0x1ea64550u, 0x81560984u, 0x4cf44243u, 0xad55f9a9u},
-     0x2a717c5d99ce8ad5ull},
+     {0x30cc37beu, 0x032ac875u, 0xdc26f5b7u, 0x173fa7a8u, 0x37fcea10u, 0x3d36c881u, 0x6d4fca84u, 0x9491003du},
+     0xa2de00d098277b6dull},
     {1, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 68,
-     {0x4d74786eu, 0x6962405au, 0x08bda536u, 0x26b72788u, 0x08bda536u, 0xfdf78f9du, 0xd4f14932u, 0x2982327au},
-     0x50c514d1c940b24full},
+     {0xe6f10839u, 0xb0c20443u, 0xfd9c6c23u, 0x0f403e97u, 0x52e115c0u, 0xe3ceb40eu, 0xfd9c6c23u, 0x5a1f89a2u},
+     0x51bf8a1ad418f7e7ull},
     {2, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 26,
-     {0xb9d7ca3du, 0xbf7ac1b8u, 0xa9ebd28eu, 0x7ac571e7u, 0xe46431b6u, 0xa9ebd28eu, 0x4928edf0u, 0xa9ebd28eu},
-     0x103b21551260bce9ull},
+     {0xf0b1bf33u, 0x6cfafcb6u, 0x0f2d563cu, 0x5378c532u, 0x215144a5u, 0x3b6267bbu, 0x97552b93u, 0x97552b93u},
+     0x0cafa7aa40b5341dull},
     {3, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 44,
-     {0xc587848du, 0x27886ca9u, 0xce9dd387u, 0x9dd272dfu, 0x4ddb8680u, 0xe4026048u, 0x7398ddf2u, 0x894b3589u},
-     0x38a471fad3ca7cc9ull},
+     {0x3f86e51eu, 0x26101629u, 0x7fd9123eu, 0xb6719b0eu, 0xb83eccccu, 0x60be0040u, 0xab5023dfu, 0x1f50d5e8u},
+     0xd7fc560061bfee0full},
     {4, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 2,
-     {0xf0255dbdu, 0xf0255dbdu, 0x50cbb0b7u, 0xf0255dbdu, 0x50cbb0b7u, 0x50cbb0b7u, 0xf0255dbdu, 0xf0255dbdu},
-     0xb64c89b1a35a6b83ull},
+     {0x36d52268u, 0xffb68096u, 0x36d52268u, 0xffb68096u, 0xffb68096u, 0x36d52268u, 0x36d52268u, 0x36d52268u},
+     0x59789029c0f2d510ull},
     {5, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0x81a7e47b830ada04ull},
     {0, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 205,
-     {0x02989922u, 0x0217b9f2u, 0x0009177au, 0x0163ee74u, 0x01a77c65u, 0x010be0a3u, 0x0128295bu, 0x00ad8926u},
-     0x8951e670815b941bull},
+     {0x01eee92cu, 0x017d4886u, 0x03bb2949u, 0x034d66e1u, 0x004ffc62u, 0x01a91141u, 0x0136b86eu, 0x0259de95u},
+     0x20e03ba5e94aecd1ull},
     {1, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 68,
-     {0x00126c95u, 0x00807274u, 0x00df4558u, 0x0396f418u, 0x025dcf80u, 0x07ff0959u, 0x083f8facu, 0x01282e9au},
-     0x657c8e71a9d63442ull},
+     {0x0780ad21u, 0x0517904bu, 0x01960892u, 0x01c3bc67u, 0x0f955c25u, 0x087d405cu, 0x01e4e911u, 0x04300c51u},
+     0xc7da9f9573c0f503ull},
     {2, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 26,
-     {0x06ebec80u, 0x11d764c2u, 0x014230c8u, 0x0e86c861u, 0x1bb5bdddu, 0x071019acu, 0x00514b1eu, 0x0ac4dceeu},
-     0xd4100cfddb6a5068ull},
+     {0x0828ad71u, 0x03aa3ad8u, 0x18818db6u, 0x0435b00fu, 0x00ab2118u, 0x0c7e0cc5u, 0x06643cdau, 0x15dd7330u},
+     0xb99a278285df59d7ull},
     {3, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 44,
-     {0x09189035u, 0x01eac2a6u, 0x00377612u, 0x03742ec2u, 0x06623950u, 0x0c8f2e20u, 0x0a46c004u, 0x044e9b42u},
-     0x3e30afe1a3b999eeull},
+     {0x0736a39bu, 0x04e30d51u, 0x01f74705u, 0x0074b691u, 0x0aefc4dcu, 0x00c8c6feu, 0x013a35e1u, 0x02680e4bu},
+     0x4e9d1b47ee5de5edull},
     {4, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 2,
-     {0x07963795u, 0x68a8a45du, 0x6a2dbd0eu, 0x27ce3a37u, 0x1af3673bu, 0x7355e322u, 0x76cdc973u, 0x7bb6cdf3u},
-     0x4535c30cd4e3326full},
+     {0x5ac80994u, 0x2b0bc8a4u, 0xb5472cb7u, 0x0f2874c2u, 0x44e8831fu, 0x40f6cb7au, 0x8a8d6b37u, 0x114e6874u},
+     0x4d41898e74000703ull},
     {5, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 4, 128, 0x0000000000000000ull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0x81a7e47b830ada04ull},
     {0, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 37,
-     {0x3f63e666u, 0xb627a64cu, 0xd71b0dd8u, 0xdcbb3e86u, 0xc8724499u, 0xc8724499u, 0x4a15c472u, 0x7ae0387eu},
-     0x7f71924a10c27462ull},
+     {0x1658f943u, 0xa06c6208u, 0x8240cfc4u, 0x03921adeu, 0x5a322aabu, 0x1d55419eu, 0x2d9aa50fu, 0x3d61977au},
+     0x0f8324ea89bfe439ull},
     {1, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 11,
-     {0xd63347d7u, 0xe584763eu, 0x26061f56u, 0xe0a1cdb3u, 0x071f4776u, 0xc386bc4au, 0x3b2e97d9u, 0x071f4776u},
-     0xfc0ef4db86969682ull},
+     {0x4b53ae09u, 0x56211f12u, 0x6a956e96u, 0x56211f12u, 0x00e37d52u, 0xd7ef7d57u, 0x99c67418u, 0x00e37d52u},
+     0x1ad88f65d277dd06ull},
     {2, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 18,
-     {0x23ddbc71u, 0x67dc46f3u, 0x281b32f8u, 0x80c6b16fu, 0xc9bdbbc4u, 0x23ddbc71u, 0x23ddbc71u, 0x80c6b16fu},
-     0x1532e91317c69311ull},
+     {0x0aa95a7bu, 0xd1341a4cu, 0x0a604d35u, 0xb22b74f1u, 0x1dcbf677u, 0x0aa95a7bu, 0x0aa95a7bu, 0x0aa95a7bu},
+     0xf3552c1732ca5eb4ull},
     {3, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 10,
-     {0x3ccb7fefu, 0x9369e8f6u, 0xbf63ba4fu, 0xdda19e77u, 0xbf63ba4fu, 0x6096191au, 0x6096191au, 0xdf6f4beeu},
-     0xe9efa735edc47af2ull},
+     {0x6313aa3eu, 0xc1dd7103u, 0x4ab2a3d9u, 0x52eab5b5u, 0xa6e7cfedu, 0xa6e7cfedu, 0x8d1edd0eu, 0x8d1edd0eu},
+     0x1a542c0030eb329dull},
     {4, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 1,
-     {0x067ec56fu, 0x067ec56fu, 0x067ec56fu, 0x067ec56fu, 0x067ec56fu, 0x067ec56fu, 0x067ec56fu, 0x067ec56fu},
-     0x2797ba7bdff16312ull},
+     {0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u, 0x3b0a6159u},
+     0x904b97c77b2d871dull},
     {5, SHEAF_SCHEME_OPH, SHEAF_SHINGLE_WORD, 2, 100, 0x0123456789abcdefull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0xd2ffc5fd6f05176dull},
     {0, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 206,
-     {0x00da34b0u, 0x0113894cu, 0x006c46f7u, 0x00e18356u, 0x0147e516u, 0x018b1483u, 0x00cbcf78u, 0x015eafc0u},
-     0x8629d0ff7ffceaf5ull},
+     {0x038d69d8u, 0x01305448u, 0x0315f25cu, 0x0203b7dau, 0x00cb532du, 0x0031ed43u, 0x00244bf3u, 0x01c9353eu},
+     0x8d2a7d45b5839f3aull},
     {1, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 69,
-     {0x0039d313u, 0x17ecf3dfu, 0x09c4e0e8u, 0x0aee6932u, 0x087083a5u, 0x003c1027u, 0x010103cdu, 0x03256285u},
-     0xc6da3bd57ec35db1ull},
+     {0x0565e30du, 0x11c3b359u, 0x011c5ab8u, 0x05d0de77u, 0x064c3361u, 0x03a51ffcu, 0x07a804f4u, 0x027b31b0u},
+     0xc6d4f9719fd64e44ull},
     {2, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 27,
-     {0x171212b6u, 0x0b19a35du, 0x07a252c9u, 0x04fd06e0u, 0x069d3ee1u, 0x14b6b2ccu, 0x061cfa95u, 0x0272f5d7u},
-     0xd13079ed4871a901ull},
+     {0x12b60a35u, 0x2f64604fu, 0x02d5d448u, 0x00e6d9a2u, 0x0338daeeu, 0x0a35c77bu, 0x01f79457u, 0x0d5fc3bau},
+     0x0f92b5a713af9ff3ull},
     {3, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 45,
-     {0x020c5050u, 0x028ac921u, 0x0996465du, 0x00d5c457u, 0x00fc055du, 0x0107d8ecu, 0x0aedffe1u, 0x03cc4f66u},
-     0x4d9a643a43135026ull},
+     {0x006e88eeu, 0x09c3f537u, 0x028f333bu, 0x00c93f02u, 0x043c22e2u, 0x04918935u, 0x01ccee5fu, 0x069464aau},
+     0x6d1cc888cca6f4bfull},
     {4, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 3,
-     {0x80441c84u, 0x0071c519u, 0x80c3454du, 0xd2ec12bbu, 0x72bfbb37u, 0x63774aa3u, 0xb6f3fac5u, 0x1d2e697au},
-     0x4749f6b0303eddbeull},
+     {0x484cfad3u, 0x580d3f2bu, 0x14fa4b45u, 0x0e82ab08u, 0x14ab4566u, 0x12b8039eu, 0x1f114f65u, 0x356e7e17u},
+     0x33d1a2d34865a14dull},
     {5, SHEAF_SCHEME_MINHASH, SHEAF_SHINGLE_CHAR, 3, 37, 0xfedcba9876543210ull, 0,
      {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
      0x84cfd262e03c2870ull},
@@ -249,12 +249,16 @@ static uint64_t ref_mix64(uint64_t z)
     return z ^ (z >> 33);
 }
 
+/* The XOR of the n hashes, the i-th rotated left by n - 1 - i, then the
+ * seed and n, avalanched. */
 static uint64_t ref_combine(const uint64_t *h, size_t n, uint64_t seed)
 {
-    uint64_t acc = seed ^ (uint64_t)n;
-    for (size_t i = 0; i < n; i++)
-        acc = (acc ^ h[i]) * 0x9e3779b97f4a7c15ull;
-    return ref_mix64(acc);
+    uint64_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = (unsigned)(n - 1 - i);
+        acc ^= r ? h[i] << r | h[i] >> (64 - r) : h[i];
+    }
+    return ref_mix64(acc ^ seed ^ (uint64_t)n);
 }
 
 /* XXH3 of the word, seeded; a word longer than 256 bytes is hashed in
@@ -354,22 +358,24 @@ static void ref_sign(const sheaf_params *p, const char *text, size_t len,
             if (val < out->values[bin])
                 out->values[bin] = val;
         }
-        /* Optimal densification: an empty bin takes the value of the first
-         * filled bin along its own splitmix64 probe sequence. */
+        /* Optimal densification as a ranking: an empty bin j takes the
+         * value of the filled bin b of smallest rank, the murmur finaliser
+         * of (seed ^ key) + (j << 32 | b), shifted up 10 bits over b. */
         if (ns > 0) {
             for (uint32_t j = 0; j < m; j++) {
                 if (filled[j])
                     continue;
-                uint64_t st = (p->seed ^ 0xb7e151628aed2a6bull) +
-                              ((uint64_t)j << 32);
-                for (;;) {
-                    uint64_t z = ref_splitmix64(&st);
-                    uint32_t from = (uint32_t)(((z & 0xffffffffu) * m) >> 32);
-                    if (filled[from]) {
-                        out->values[j] = out->values[from];
-                        break;
+                uint64_t best = UINT64_MAX;
+                uint32_t from = 0;
+                for (uint32_t b = 0; b < m; b++) {
+                    uint64_t r = ref_mix64((p->seed ^ 0xb7e151628aed2a6bull) +
+                                           ((uint64_t)j << 32 | b)) << 10 | b;
+                    if (filled[b] && r < best) {
+                        best = r;
+                        from = b;
                     }
                 }
+                out->values[j] = out->values[from];
             }
         }
     } else {

@@ -1,0 +1,455 @@
+/*
+ * The signer's kernels for AVX2, four 64-bit lanes.
+ *
+ * Compiled for AVX2 function by function (target attributes), so the rest
+ * of the library stays portable; cpu.c runs these only on a CPU that has
+ * AVX2. Each kernel computes exactly what its scalar counterpart does
+ * (simd.h; tests/test_simd.c compares them bit for bit). AVX2 has no 64-bit
+ * multiply; the products are put together from 32x32->64 ones.
+ */
+#include "simd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+
+#include <immintrin.h>
+#include <string.h>
+
+#define AVX2 __attribute__((target("avx2,popcnt,bmi,bmi2")))
+
+typedef __m256i v4;
+
+AVX2 static inline v4 set1(uint64_t x)
+{
+    return _mm256_set1_epi64x((long long)x);
+}
+
+/* --------------------------------------------------------------- classify */
+
+/* The high bit of each byte of x in [lo, lo + n), n < 128, as a mask:
+ * x - lo <= n - 1 unsigned is min(x - lo, n - 1) == x - lo. */
+AVX2 static inline uint32_t in_range(__m256i x, char lo, char n)
+{
+    __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8(lo));
+    __m256i in = _mm256_cmpeq_epi8(
+        _mm256_min_epu8(d, _mm256_set1_epi8((char)(n - 1))), d);
+    return (uint32_t)_mm256_movemask_epi8(in);
+}
+
+/* The word and the special bytes of 32 bytes at p, as masks. */
+AVX2 static inline void classify32(const uint8_t *p, uint32_t *word,
+                                   uint32_t *sp)
+{
+    const __m256i x20 = _mm256_set1_epi8(0x20), apos = _mm256_set1_epi8('\'');
+    __m256i x = _mm256_loadu_si256((const __m256i *)p);
+    /* OR-ing 0x20 lowers letters; no other byte lands in a..z. */
+    *word = in_range(_mm256_or_si256(x, x20), 'a', 26) | in_range(x, '0', 10);
+    *sp = (uint32_t)_mm256_movemask_epi8(x) |
+          (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, apos));
+}
+
+AVX2 static inline void classify(const uint8_t *p, size_t nblocks,
+                                 uint64_t *cand, uint64_t *special)
+{
+    for (size_t b = 0; b < nblocks; b++) {
+        uint32_t w0, s0, w1, s1;
+        classify32(p + b * SHEAF__BLOCK, &w0, &s0);
+        classify32(p + b * SHEAF__BLOCK + 32, &w1, &s1);
+        special[b] = (uint64_t)s1 << 32 | s0;
+        cand[b] = ((uint64_t)(w1 | s1) << 32) | (w0 | s0);
+    }
+}
+
+/* Positions of the set bits of m, four stores per step whatever the
+ * count, so that the loop branches once per four bits. tzcnt of 0 is 64:
+ * the stores past the count are harmless. */
+AVX2 static inline size_t flatten(uint64_t m, uint32_t base, uint32_t *out)
+{
+    size_t n = (size_t)__builtin_popcountll(m), i = 0;
+    do {
+        out[i] = base + (uint32_t)_tzcnt_u64(m);
+        m = _blsr_u64(m);
+        out[i + 1] = base + (uint32_t)_tzcnt_u64(m);
+        m = _blsr_u64(m);
+        out[i + 2] = base + (uint32_t)_tzcnt_u64(m);
+        m = _blsr_u64(m);
+        out[i + 3] = base + (uint32_t)_tzcnt_u64(m);
+        m = _blsr_u64(m);
+        i += 4;
+    } while (i < n);
+    return n;
+}
+
+#define TOK_GROUP 8
+
+AVX2 static inline size_t
+emit_plain(const uint32_t *starts, const uint32_t *stops, const uint8_t *marked,
+           int32_t limit, size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
+{
+    const __m256i s = _mm256_loadu_si256((const __m256i *)starts);
+    const __m256i l =
+        _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)stops), s);
+    __m256i bad = _mm256_or_si256(
+        _mm256_cmpgt_epi32(l, _mm256_set1_epi32(SHEAF__SHORT_WORD)),
+        _mm256_cmpgt_epi32(s, _mm256_set1_epi32(limit)));
+    if (marked) {
+        __m256i m =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)marked));
+        bad =
+            _mm256_or_si256(bad, _mm256_cmpgt_epi32(m, _mm256_setzero_si256()));
+    }
+    unsigned badm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bad)) |
+                    (0xffu << max & 0xffu);
+    size_t k = badm ? (size_t)__builtin_ctz(badm) : TOK_GROUP;
+    __m256i mid = _mm256_cmpgt_epi32(l, _mm256_set1_epi32(8));
+    unsigned midm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(mid)) &
+                    ((1u << k) - 1);
+
+    _mm256_storeu_si256((__m256i *)(t->off + *n), s);
+    /* The low byte of each length (0 for mid-length words): gathered in
+     * each half, then the halves joined. */
+    const __m256i pick = _mm256_setr_epi8(
+        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8,
+        12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    __m256i bytes = _mm256_permutevar8x32_epi32(
+        _mm256_shuffle_epi8(_mm256_andnot_si256(mid, l), pick),
+        _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+    _mm_storel_epi64((__m128i *)(t->len + *n), _mm256_castsi256_si128(bytes));
+    /* The mid-length lanes packed to the front: pdep spreads the mask to
+     * bytes, pext picks those bytes' indices, vpermd moves the lanes. */
+    uint64_t spread = _pdep_u64(midm, 0x0101010101010101ull) * 0xff;
+    __m256i to = _mm256_cvtepu8_epi32(
+        _mm_cvtsi64_si128((long long)_pext_u64(0x0706050403020100ull, spread)));
+    __m256i at = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                  _mm256_set1_epi32((int)*n));
+    __m256i mlen = _mm256_permutevar8x32_epi32(
+        _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(l, to), pick),
+        _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+    __m256i mat = _mm256_permutevar8x32_epi32(at, to);
+    _mm256_storeu_si256((__m256i *)(t->mid_off + *nmid),
+                        _mm256_permutevar8x32_epi32(s, to));
+    _mm_storel_epi64((__m128i *)(t->mid_len + *nmid),
+                     _mm256_castsi256_si128(mlen));
+    _mm_storeu_si128((__m128i *)(t->mid_at + *nmid),
+                     _mm_packus_epi32(_mm256_castsi256_si128(mat),
+                                      _mm256_extracti128_si256(mat, 1)));
+    *nmid += (size_t)__builtin_popcount(midm);
+    *n += k;
+    return k;
+}
+
+#define TOK_TARGET AVX2
+#include "tokenize.h"
+
+/* ------------------------------------------------------------ vector XXH3 */
+
+AVX2 static inline v4 xorshift(v4 h, int s)
+{
+    return _mm256_xor_si256(h, _mm256_srli_epi64(h, s));
+}
+
+AVX2 static inline v4 rotl(v4 h, int s)
+{
+    return _mm256_or_si256(_mm256_slli_epi64(h, s),
+                           _mm256_srli_epi64(h, 64 - s));
+}
+
+/* a * b mod 2^64 for a constant b: the low product plus the two cross
+ * products shifted up; the high one falls off. */
+AVX2 static inline v4 mullo(v4 a, uint64_t b)
+{
+    const v4 bl = set1(b & 0xffffffffu), bh = set1(b >> 32);
+    v4 cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), bl),
+                                _mm256_mul_epu32(a, bh));
+    return _mm256_add_epi64(_mm256_mul_epu32(a, bl),
+                            _mm256_slli_epi64(cross, 32));
+}
+
+/* The 128-bit product of a and b, its halves xor-ed. */
+AVX2 static inline v4 mul128_fold64(v4 a, v4 b)
+{
+    const v4 lo32 = set1(0xffffffffu);
+    v4 ah = _mm256_srli_epi64(a, 32), bh = _mm256_srli_epi64(b, 32);
+    v4 ll = _mm256_mul_epu32(a, b), lh = _mm256_mul_epu32(a, bh);
+    v4 hl = _mm256_mul_epu32(ah, b), hh = _mm256_mul_epu32(ah, bh);
+    /* The middle column, at most 3 (2^32 - 1) wide: no carry is lost. */
+    v4 mid = _mm256_add_epi64(_mm256_srli_epi64(ll, 32),
+                              _mm256_add_epi64(_mm256_and_si256(lh, lo32),
+                                               _mm256_and_si256(hl, lo32)));
+    v4 lo =
+        _mm256_or_si256(_mm256_slli_epi64(mid, 32), _mm256_and_si256(ll, lo32));
+    v4 hi = _mm256_add_epi64(
+        _mm256_add_epi64(hh, _mm256_srli_epi64(mid, 32)),
+        _mm256_add_epi64(_mm256_srli_epi64(lh, 32), _mm256_srli_epi64(hl, 32)));
+    return _mm256_xor_si256(lo, hi);
+}
+
+/* The bytes of each lane's q0 that pattern selects: vpshufb indexes
+ * within 16 bytes, so the odd lane of each pair indexes its upper half. */
+AVX2 static inline v4 pick_bytes(v4 q0, v4 pattern)
+{
+    const v4 upper =
+        _mm256_setr_epi64x(0, 0x0808080808080808, 0, 0x0808080808080808);
+    return _mm256_shuffle_epi8(q0, _mm256_add_epi8(pattern, upper));
+}
+
+/* 1-3 bytes: first, middle and last byte and the length packed in 32 bits,
+ * keyed, then XXH64's avalanche. */
+AVX2 static inline v4 xxh3_1to3(v4 q0, v4 len, v4 key)
+{
+    /* Bytes len - 1, -, 0 and len / 2 into bytes 0 to 3 (0x80 clears). */
+    v4 pattern =
+        _mm256_add_epi64(_mm256_add_epi64(set1(0x8080808000008000ull - 1), len),
+                         _mm256_slli_epi64(_mm256_srli_epi64(len, 1), 24));
+    v4 packed =
+        _mm256_or_si256(pick_bytes(q0, pattern), _mm256_slli_epi64(len, 8));
+    v4 h = _mm256_xor_si256(packed, key);
+    h = mullo(xorshift(h, 33), 0xC2B2AE3D27D4EB4Full);
+    h = mullo(xorshift(h, 29), 0x165667B19E3779F9ull);
+    return xorshift(h, 32);
+}
+
+/* 4-8 bytes: the last and the first four bytes as one 64-bit value, keyed,
+ * then XXH3's rrmxmx. */
+AVX2 static inline v4 xxh3_4to8(v4 q0, v4 len, v4 key)
+{
+    const uint64_t mult = 0x9FB21C651E98DF25ull;
+    /* Bytes len - 4 .. len - 1, then 0 .. 3: each of the low four indexes
+     * moves up by len - 4. */
+    v4 pattern = _mm256_add_epi64(
+        set1(0x0302010003020100ull),
+        _mm256_mul_epu32(_mm256_sub_epi64(len, set1(4)), set1(0x01010101u)));
+    v4 h = _mm256_xor_si256(pick_bytes(q0, pattern), key);
+    h = _mm256_xor_si256(h, _mm256_xor_si256(rotl(h, 49), rotl(h, 24)));
+    h = mullo(h, mult);
+    h = _mm256_xor_si256(h, _mm256_add_epi64(_mm256_srli_epi64(h, 35), len));
+    h = mullo(h, mult);
+    return xorshift(h, 28);
+}
+
+/* 9-16 bytes: the first and the last eight bytes, keyed, mixed through a
+ * 128-bit product, then XXH3's avalanche. */
+AVX2 static inline v4 xxh3_9to16(v4 q0, v4 q1, v4 len, v4 klo, v4 khi)
+{
+    /* The last eight bytes from the 16 read: bytes len - 8 .. len - 1. A
+     * shift of 64 gives 0, so len 16 takes q1 whole. */
+    v4 shift = _mm256_sub_epi64(_mm256_slli_epi64(len, 3), set1(64));
+    v4 last = _mm256_or_si256(
+        _mm256_srlv_epi64(q0, shift),
+        _mm256_sllv_epi64(q1, _mm256_sub_epi64(set1(64), shift)));
+    v4 lo = _mm256_xor_si256(q0, klo), hi = _mm256_xor_si256(last, khi);
+    const v4 bswap =
+        _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8,
+                         7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    v4 acc =
+        _mm256_add_epi64(_mm256_add_epi64(len, _mm256_shuffle_epi8(lo, bswap)),
+                         _mm256_add_epi64(hi, mul128_fold64(lo, hi)));
+    acc = mullo(xorshift(acc, 37), 0x165667919E3779F9ull);
+    return xorshift(acc, 32);
+}
+
+AVX2 static void hash_words(const uint8_t *base, const int32_t *off,
+                            const uint8_t *len, size_t n,
+                            const sheaf__xxh3_keys *keys, uint64_t *hashes)
+{
+    const v4 k13 = set1(keys->k1to3), k48 = set1(keys->k4to8);
+    /* The words are ASCII letters and digits: OR-ing 0x20 lowers them. */
+    const v4 lower = _mm256_set1_epi8(0x20);
+    const long long *b0 = (const long long *)(const void *)base;
+
+    for (size_t i = 0; i < n; i += 4) {
+        int32_t lanes;
+        memcpy(&lanes, len + i, sizeof lanes);
+        if (!lanes)
+            continue; /* all four hashed already */
+        v4 l = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(lanes));
+        v4 live = _mm256_cmpgt_epi64(l, _mm256_setzero_si256());
+        __m128i o = _mm_loadu_si128((const __m128i *)(off + i));
+        v4 q0 = _mm256_or_si256(
+            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), b0, o, live, 1),
+            lower);
+        v4 h = _mm256_blendv_epi8(xxh3_4to8(q0, l, k48), xxh3_1to3(q0, l, k13),
+                                  _mm256_cmpgt_epi64(set1(4), l));
+        v4 old = _mm256_loadu_si256((const __m256i *)(hashes + i));
+        _mm256_storeu_si256((__m256i *)(hashes + i),
+                            _mm256_blendv_epi8(old, h, live));
+    }
+}
+
+AVX2 static void hash_mid(const uint8_t *base, const int32_t *off,
+                          const uint8_t *len, const uint16_t *at, size_t n,
+                          const sheaf__xxh3_keys *keys, uint64_t *hashes)
+{
+    const v4 klo = set1(keys->k9to16_lo), khi = set1(keys->k9to16_hi);
+    const v4 lower = _mm256_set1_epi8(0x20);
+    const long long *b0 = (const long long *)(const void *)base;
+    const long long *b8 = (const long long *)(const void *)(base + 8);
+
+    for (size_t i = 0; i < n; i += 4) {
+        int32_t lanes;
+        memcpy(&lanes, len + i, sizeof lanes);
+        v4 l = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(lanes));
+        v4 live = _mm256_cmpgt_epi64(l, _mm256_setzero_si256());
+        __m128i o = _mm_loadu_si128((const __m128i *)(off + i));
+        v4 q0 =
+            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), b0, o, live, 1);
+        v4 q1 =
+            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), b8, o, live, 1);
+        uint64_t h[4];
+        _mm256_storeu_si256((__m256i *)h, xxh3_9to16(_mm256_or_si256(q0, lower),
+                                                     _mm256_or_si256(q1, lower),
+                                                     l, klo, khi));
+        for (size_t j = 0; j < 4 && i + j < n; j++)
+            hashes[at[i + j]] = h[j];
+    }
+}
+
+/* ---------------------------------------------------------------- shingles */
+
+/* combine() of signature.c for four shingles at once: each lane builds
+ * its window's XOR of rotated units from scratch. */
+AVX2 static void combine(const uint64_t *units, size_t n, uint32_t k,
+                         uint64_t seed, uint64_t *out)
+{
+    const v4 tail = set1(seed ^ k);
+
+    for (size_t i = 0; i < n; i += 4) {
+        v4 acc = _mm256_loadu_si256((const __m256i *)(units + i));
+        for (uint32_t j = 1; j < k; j++)
+            acc = _mm256_xor_si256(
+                rotl(acc, 1),
+                _mm256_loadu_si256((const __m256i *)(units + i + j)));
+        acc = _mm256_xor_si256(acc, tail);
+        acc = mullo(xorshift(acc, 33), 0xff51afd7ed558ccdull);
+        acc = mullo(xorshift(acc, 33), 0xc4ceb9fe1a85ec53ull);
+        _mm256_storeu_si256((__m256i *)(out + i), xorshift(acc, 33));
+    }
+}
+
+/* ------------------------------------------------------- k-perm MinHash */
+
+/* (a x + b) mod 2^64 >> 32 from 32-bit pieces, eight hash functions per
+ * register of 32-bit lanes: with a = a1:a0 and x = x1:x0 it is
+ * hi32(a0 x0 + b) + a0 x1 + a1 x0 mod 2^32. vpmuludq multiplies the even
+ * lanes; the odd ones are shifted down for a second one. */
+AVX2 static void minhash(const uint64_t *mult, const uint64_t *add, uint32_t m,
+                         const uint64_t *sh, size_t n, uint32_t *v)
+{
+    uint32_t i = 0;
+
+    for (; i + 8 <= m; i += 8) {
+        uint32_t a0[8], a1[8];
+        uint64_t be[4], bo[4];
+        for (uint32_t j = 0; j < 8; j++) {
+            a0[j] = (uint32_t)mult[i + j];
+            a1[j] = (uint32_t)(mult[i + j] >> 32);
+        }
+        for (uint32_t j = 0; j < 4; j++) {
+            be[j] = add[i + 2 * j];
+            bo[j] = add[i + 2 * j + 1];
+        }
+        __m256i va0 = _mm256_loadu_si256((const __m256i *)a0);
+        __m256i va1 = _mm256_loadu_si256((const __m256i *)a1);
+        __m256i va0odd = _mm256_srli_epi64(va0, 32);
+        __m256i vbe = _mm256_loadu_si256((const __m256i *)be);
+        __m256i vbo = _mm256_loadu_si256((const __m256i *)bo);
+        __m256i mn = _mm256_loadu_si256((const __m256i *)(v + i));
+        for (size_t j = 0; j < n; j++) {
+            __m256i x0 = _mm256_set1_epi32((int)(uint32_t)sh[j]);
+            __m256i x1 = _mm256_set1_epi32((int)(uint32_t)(sh[j] >> 32));
+            __m256i pe = _mm256_add_epi64(_mm256_mul_epu32(va0, x0), vbe);
+            __m256i po = _mm256_add_epi64(_mm256_mul_epu32(va0odd, x0), vbo);
+            __m256i hi =
+                _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+            __m256i cross = _mm256_add_epi32(_mm256_mullo_epi32(va0, x1),
+                                             _mm256_mullo_epi32(va1, x0));
+            mn = _mm256_min_epu32(mn, _mm256_add_epi32(hi, cross));
+        }
+        _mm256_storeu_si256((__m256i *)(v + i), mn);
+    }
+    for (; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            uint32_t val = (uint32_t)((mult[i] * sh[j] + add[i]) >> 32);
+            if (val < v[i])
+                v[i] = val;
+        }
+}
+
+/* ------------------------------------------------------- densification */
+
+/* Bit i of m as byte i of a mask, 0xff or 0. */
+AVX2 static inline __m256i bits_to_bytes(uint32_t m)
+{
+    const __m256i which =
+        _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+                         2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_setr_epi8(
+        1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8,
+        16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)m), which);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
+/* Round by round: entry t of 32 bins is one load. The filled bitmap of up
+ * to 256 bins is 32 bytes and vpshufb looks a byte up within 16, so each
+ * half of the bitmap is looked up and the right one kept; a second lookup
+ * gives the bit's mask. Bins whose entry is filled are settled; the rounds
+ * stop when every empty bin of the 32 is. */
+AVX2 static int first_filled(const uint8_t *lists, uint32_t len, uint32_t bins,
+                             const uint64_t *empty, uint16_t *from)
+{
+    if (bins > 256)
+        return 0;
+    const uint32_t words = (bins + 63) / 64, stride = words * 64;
+    const __m256i inside = _mm256_cmpgt_epi64(_mm256_set1_epi64x(words),
+                                              _mm256_setr_epi64x(0, 1, 2, 3));
+    const __m256i filled = _mm256_xor_si256(
+        _mm256_maskload_epi64((const long long *)empty, inside),
+        _mm256_set1_epi32(-1));
+    const __m256i lo = _mm256_permute2x128_si256(filled, filled, 0x00);
+    const __m256i hi = _mm256_permute2x128_si256(filled, filled, 0x11);
+    const __m256i bitpos =
+        _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                         1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i low5 = _mm256_set1_epi8(31), seven = _mm256_set1_epi8(7);
+    const __m256i none = _mm256_set1_epi16((short)SHEAF__DENS_NONE);
+    for (uint32_t g = 0; g < stride / 32; g++) {
+        __m256i pending =
+            bits_to_bytes((uint32_t)(empty[g / 2] >> 32 * (g % 2)));
+        __m256i got = _mm256_setzero_si256();
+        for (uint32_t t = 0; t < len && !_mm256_testz_si256(pending, pending);
+             t++) {
+            __m256i b = _mm256_loadu_si256(
+                (const __m256i *)(lists + (size_t)t * stride + 32 * g));
+            __m256i byte = _mm256_and_si256(_mm256_srli_epi16(b, 3), low5);
+            __m256i look = _mm256_blendv_epi8(_mm256_shuffle_epi8(lo, byte),
+                                              _mm256_shuffle_epi8(hi, byte),
+                                              _mm256_slli_epi16(byte, 3));
+            __m256i bit =
+                _mm256_shuffle_epi8(bitpos, _mm256_and_si256(b, seven));
+            __m256i miss = _mm256_cmpeq_epi8(_mm256_and_si256(look, bit),
+                                             _mm256_setzero_si256());
+            __m256i hit = _mm256_andnot_si256(miss, pending);
+            got = _mm256_blendv_epi8(got, b, hit);
+            pending = _mm256_andnot_si256(hit, pending);
+        }
+        /* Widened to 16 bits, the unsettled ones SHEAF__DENS_NONE. */
+        for (int half = 0; half < 2; half++) {
+            __m128i g8 = half ? _mm256_extracti128_si256(got, 1)
+                              : _mm256_castsi256_si128(got);
+            __m128i p8 = half ? _mm256_extracti128_si256(pending, 1)
+                              : _mm256_castsi256_si128(pending);
+            _mm256_storeu_si256(
+                (__m256i *)(from + 32 * g + 16 * (uint32_t)half),
+                _mm256_blendv_epi8(_mm256_cvtepu8_epi16(g8), none,
+                                   _mm256_cvtepi8_epi16(p8)));
+        }
+    }
+    return 1;
+}
+
+const sheaf__kernels sheaf__kernels_avx2 = {
+    SHEAF__SIMD_AVX2, "avx2",  tokenize, hash_words,
+    hash_mid,         combine, minhash,  first_filled,
+};
+
+#endif

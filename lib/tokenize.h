@@ -1,0 +1,201 @@
+/*
+ * The word scanner of the SIMD levels, included once by each level's file
+ * (signature_avx2.c, signature_avx512.c) so that it is compiled for that
+ * level's instructions (popcnt and tzcnt inline, and the level's classify
+ * and flatten inlined into it). Internal to the library.
+ *
+ * Before including it, a file defines:
+ *   TOK_TARGET  the function attribute of its level;
+ *   classify()  (const uint8_t *p, size_t nblocks, uint64_t *cand,
+ *               uint64_t *special): for each of nblocks blocks of 64 bytes
+ *               at p, bit i of cand[b] set when byte 64 b + i is an ASCII
+ *               letter or digit, an apostrophe or a byte >= 0x80, of
+ *               special[b] when it is one of the last two;
+ *   flatten()   (uint64_t m, uint32_t base, uint32_t *out) -> size_t: the
+ *               positions base + i of the set bits i of m, in order, to
+ *               out, which has room for 16 entries past their count;
+ *   emit_plain() (starts, stops, marked, limit, max, t, n, nmid) -> size_t:
+ *               takes the runs that lead a group of TOK_GROUP before the
+ *               first that is marked (marked may be NULL for none), longer
+ *               than SHEAF__SHORT_WORD or starting after limit, at most max
+ *               of them, as tokens of *t: up to 8 bytes in its main list
+ *               (*n entries so far), 9 to 16 in its list of mid-length
+ *               words (*nmid); returns how many. It may write a group's
+ *               worth of entries past either list;
+ *   TOK_GROUP   the runs emit_plain takes at once, at most 32.
+ * and gets tokenize(), the kernel described in simd.h.
+ *
+ * It finds the words of sheaf__scan_words, in the same order. A window of
+ * text is classified at once; its runs of candidate bytes are the words,
+ * except that a run holding a special byte takes a slower path: the
+ * shortcut for ASCII words with apostrophes (sheaf__hash_apostrophes), else
+ * the general scanner (sheaf__scan_token). A run of only ASCII letters and
+ * digits is one plain word: a token for the vector XXH3 when short, else
+ * hashed at once by sheaf__hash_plain.
+ */
+#ifndef SHEAF_TOKENIZE_H
+#define SHEAF_TOKENIZE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "normalize.h"
+#include "simd.h"
+
+/* A run needs a non-candidate byte after it, so a window has at most half
+ * as many runs as bytes, plus one. */
+#define TOK_RUNS (SHEAF__WINDOW / 2 + 1)
+
+/* The tokens of a run that holds special bytes, [s, e) of the window at w;
+ * word characters are all candidates, so no token crosses e. Stops when t
+ * is full; returns where it stopped. */
+static const uint8_t *special_run(const uint8_t *w, size_t s, size_t e,
+                                  const uint8_t *end, uint64_t seed,
+                                  sheaf__tokens *t, size_t *n, uint64_t *hashes)
+{
+    const uint8_t *p = w + s;
+    /* Mostly an ASCII word with an apostrophe: a shortcut. */
+    if (*n + SHEAF__APOS_RUN / 2 + 1 <= SHEAF__TOKENS) {
+        size_t got = sheaf__hash_apostrophes(p, e - s, seed, hashes + *n);
+        if (got != SIZE_MAX) {
+            memset(t->len + *n, 0, got);
+            *n += got;
+            return w + e;
+        }
+    }
+    while (p < w + e && *n < SHEAF__TOKENS) {
+        t->len[*n] = 0;
+        *n += sheaf__scan_token(&p, end, seed, hashes + *n);
+    }
+    return p;
+}
+
+TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
+                                  uint64_t seed, sheaf__tokens *t,
+                                  uint64_t *hashes)
+{
+    const uint8_t *const w = text + *pos, *const end = text + len;
+    const size_t avail = len - *pos;
+    const int at_end = avail <= SHEAF__WINDOW;
+    const size_t span = at_end ? avail : SHEAF__WINDOW;
+    const size_t nb = (span + SHEAF__BLOCK - 1) / SHEAF__BLOCK;
+    const size_t full = span / SHEAF__BLOCK;
+    uint64_t cand[SHEAF__WINDOW_BLOCKS], special[SHEAF__WINDOW_BLOCKS];
+    /* Room for flatten's stores and emit_plain's group reads past the
+     * end. */
+    uint32_t starts[TOK_RUNS + 32], stops[TOK_RUNS + 32];
+    uint16_t before[SHEAF__WINDOW_BLOCKS]; /* runs started before block b */
+    uint8_t marked[TOK_RUNS + 32];
+    size_t nstarts = 0, nstops = 0;
+    /* The words so far and the mid-length ones among them, kept in
+     * registers rather than in *t. */
+    size_t n = 0, nmid = 0;
+    uint64_t carry = 0, any_special = 0;
+    const uint8_t *resume = w + span;
+
+    t->base = w;
+    if (full)
+        classify(w, full, cand, special);
+    if (full < nb) {
+        /* The last bytes, padded with NULs, which separate. */
+        uint8_t padded[SHEAF__BLOCK] = {0};
+        memcpy(padded, w + full * SHEAF__BLOCK, span - full * SHEAF__BLOCK);
+        classify(padded, 1, cand + full, special + full);
+    }
+
+    /* Bit i of a block's starts marks the first byte of a run, of its
+     * stops the first byte after one. */
+    for (size_t b = 0; b < nb; b++) {
+        uint64_t c = cand[b], prev = c << 1 | carry;
+        uint32_t base = (uint32_t)(b * SHEAF__BLOCK);
+        carry = c >> 63;
+        before[b] = (uint16_t)nstarts;
+        any_special |= special[b];
+        nstarts += flatten(c & ~prev, base, starts + nstarts);
+        nstops += flatten(~c & prev, base, stops + nstops);
+    }
+
+    /* Runs holding special bytes: the run of a special byte is the last
+     * one starting at or before it. Rare in news, so found byte by byte. */
+    if (any_special) {
+        memset(marked, 0, nstarts + 32); /* emit_plain reads a group */
+        for (size_t b = 0; b < nb; b++) {
+            uint64_t c = cand[b];
+            uint64_t first = c & ~(c << 1 | (b ? cand[b - 1] >> 63 : 0));
+            for (uint64_t sp = special[b]; sp; sp &= sp - 1) {
+                uint64_t upto = (sp ^ (sp - 1)); /* bits up to the lowest */
+                size_t k = (size_t)__builtin_popcountll(first & upto);
+                marked[before[b] + k - 1] = 1;
+            }
+        }
+    }
+
+    /* The complete runs: the plain short ones a group at a time, the rest
+     * one by one. The offsets at or below limit have 16 readable bytes. */
+    const size_t room = (size_t)(end - w);
+    const int32_t limit = room < SHEAF__SHORT_WORD ? -1
+                          : room - SHEAF__SHORT_WORD > INT32_MAX
+                              ? INT32_MAX
+                              : (int32_t)(room - SHEAF__SHORT_WORD);
+    size_t r = 0;
+    while (r < nstops) {
+        size_t max =
+            nstops - r < SHEAF__TOKENS - n ? nstops - r : SHEAF__TOKENS - n;
+        size_t k =
+            emit_plain(starts + r, stops + r, any_special ? marked + r : NULL,
+                       limit, max < TOK_GROUP ? max : TOK_GROUP, t, &n, &nmid);
+        r += k;
+        if (k == TOK_GROUP || r == nstops)
+            continue;
+
+        uint32_t s = starts[r], e = stops[r];
+        if (any_special && marked[r]) {
+            const uint8_t *p = special_run(w, s, e, end, seed, t, &n, hashes);
+            if (p < w + e) {
+                resume = p;
+                goto done;
+            }
+        } else if (n == SHEAF__TOKENS) {
+            resume = w + s;
+            goto done;
+        } else {
+            /* Long, or too near the end of the text for the 16-byte reads
+             * of the vector hash. */
+            t->len[n] = 0;
+            hashes[n++] = sheaf__hash_plain(w + s, e - s, seed);
+        }
+        r++;
+    }
+
+    if (nstarts > nstops) {
+        /* A run reaching the end of the window. At the end of the text it
+         * ends there. Else the next window starts with it, unless it began
+         * this one: then the general scanner takes it, as far as a
+         * window's length and the room for tokens allow. */
+        uint32_t s = starts[nstops];
+        if (at_end && any_special && marked[nstops]) {
+            resume = special_run(w, s, span, end, seed, t, &n, hashes);
+        } else if (at_end && n < SHEAF__TOKENS) {
+            t->len[n] = 0;
+            hashes[n++] = sheaf__hash_plain(w + s, span - s, seed);
+        } else if (at_end || s > 0) {
+            resume = w + s;
+        } else {
+            const uint8_t *p = w;
+            while (p < w + SHEAF__WINDOW && n < SHEAF__TOKENS) {
+                t->len[n] = 0;
+                n += sheaf__scan_token(&p, end, seed, hashes + n);
+            }
+            resume = p;
+        }
+    }
+done:
+    memset(t->len + n, 0, SHEAF__LANES);
+    memset(t->mid_len + nmid, 0, SHEAF__LANES);
+    t->n = n;
+    t->nmid = nmid;
+    *pos = (size_t)(resume - text);
+    return n;
+}
+
+#endif
