@@ -8,7 +8,8 @@ pass=0 fail=0
 check() { if "$@"; then pass=$((pass + 1)); else echo "FAILED: $*"; fail=$((fail + 1)); fi; }
 
 printf '#include <sheaf.h>\nint main(void) { return sheaf_version_number() == SHEAF_VERSION_NUMBER ? 0 : 1; }\n' > "$tmp/c.c"
-check cc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -o "$tmp/c" "$tmp/c.c" -L"$build" -lsheaf -lm
+# A sanitizer build's library needs the same runtime in the program.
+check cc -std=c11 -Wall -Wextra -Werror -pedantic $SHEAF_SANITIZE -Iinclude -o "$tmp/c" "$tmp/c.c" -L"$build" -lsheaf -lm
 check env LD_LIBRARY_PATH="$build" "$tmp/c"
 cp "$tmp/c.c" "$tmp/cxx.cpp"
 if command -v c++ >/dev/null 2>&1; then
