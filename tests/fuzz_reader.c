@@ -11,7 +11,9 @@
  *   verdict as in the batch;
  * - a decoded text that is valid UTF-8 survives a round trip through the
  *   JSON writer of --format jsonl and the parser again, byte for byte;
- * - the UTF-8 validator agrees with a plain byte-at-a-time one.
+ * - the UTF-8 validator agrees with a plain byte-at-a-time one;
+ * - a publication time ("time" field) that parses is in range, and comes
+ *   back the same written again as RFC 3339 UTC by gmtime_r.
  *
  * Built by `make fuzz` with the library and the clusterer's sources.
  */
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -26,6 +29,7 @@
 #include "jsonl.h"
 #include "outfile.h"
 #include "output.h"
+#include "pubtime.h"
 #include "reader.h"
 #include "utf8.h"
 
@@ -39,6 +43,29 @@
     } while (0)
 
 static const jsonl_fields FIELDS = {"id", 2, "text", 4};
+static const record_fields RECORD_FIELDS = {{"id", 2, "text", 4}, "time", 4};
+
+static jsonl_error parse(char *line, size_t len, jsonl_result *r)
+{
+    return jsonl_parse_timed(&FIELDS, RECORD_FIELDS.time,
+                             RECORD_FIELDS.time_len, line, len, r);
+}
+
+/* A time the parser accepted: in range, and the same again when written
+ * back as RFC 3339 UTC by the C library. */
+static void check_time(int64_t t)
+{
+    CHECK(t >= PUBTIME_MIN && t <= PUBTIME_MAX);
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char again[32];
+    int64_t t2;
+    CHECK(gmtime_r(&tt, &tm));
+    int n = snprintf(again, sizeof again, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+    CHECK(pubtime_parse_text(again, (size_t)n, &t2) == PUBTIME_OK && t2 == t);
+}
 
 /* The reference validator: decode one sequence at a time. */
 static size_t slow_utf8_invalid_at(const unsigned char *s, size_t len)
@@ -101,11 +128,12 @@ static void check_line(const char *raw, size_t len, const record *rec,
     CHECK(line);
     memcpy(line, raw, len);
     jsonl_result r;
-    jsonl_error e = jsonl_parse(&FIELDS, line, len, &r);
+    jsonl_error e = parse(line, len, &r);
     CHECK(e != JSONL_OK || r.error_at == 0);
     if (rec->status == RECORD_OK || rec->status == RECORD_EMPTY_TEXT ||
         rec->status == RECORD_NO_TEXT || rec->status == RECORD_TEXT_TYPE ||
-        rec->status == RECORD_ID_TYPE)
+        rec->status == RECORD_ID_TYPE || rec->status == RECORD_TIME_TYPE ||
+        rec->status == RECORD_BAD_TIME)
         CHECK(e == JSONL_OK);
     if (rec->status == RECORD_SYNTAX)
         CHECK(e == rec->detail && r.error_at == rec->at && r.error_at <= len);
@@ -115,7 +143,12 @@ static void check_line(const char *raw, size_t len, const record *rec,
         goto done;
     CHECK(r.text.off <= len && r.text.len <= len - r.text.off);
     CHECK(r.id.off <= len && r.id.len <= len - r.id.off);
+    CHECK(r.time.off <= len && r.time.len <= len - r.time.off);
     if (rec->status == RECORD_OK) {
+        CHECK((r.time.type == JSONL_STRING || r.time.type == JSONL_NUMBER) ==
+              (rec->time != SHEAF_NO_TIME));
+        if (rec->time != SHEAF_NO_TIME)
+            check_time(rec->time);
         /* The same text as the batch's in-place decoding. */
         CHECK(r.text.len == rec->text_len);
         CHECK(memcmp(line + r.text.off, b->block + rec->text_off, r.text.len) ==
@@ -126,7 +159,7 @@ static void check_line(const char *raw, size_t len, const record *rec,
         size_t n;
         char *again = escape(line + r.text.off, r.text.len, &n);
         jsonl_result r2;
-        CHECK(jsonl_parse(&FIELDS, again, n, &r2) == JSONL_OK);
+        CHECK(parse(again, n, &r2) == JSONL_OK);
         CHECK(r2.text.type == JSONL_STRING && r2.text.len == r.text.len);
         CHECK(memcmp(again + r2.text.off, line + r.text.off, r.text.len) == 0);
         free(again);
@@ -182,6 +215,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  (long)getpid());
     }
 
+    /* The input as a time, both ways: the parsers must hold up on
+     * anything, and whatever they accept must be a real instant. */
+    int64_t t;
+    if (pubtime_parse_text((const char *)data, size, &t) == PUBTIME_OK)
+        check_time(t);
+    if (pubtime_parse_number((const char *)data, size, &t) == PUBTIME_OK)
+        check_time(t);
+
     /* Lines of the input, each parsed alone: the parser must hold up on
      * anything, including what the reader would never hand it. */
     for (size_t at = 0; at <= size;) {
@@ -192,9 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(line);
         memcpy(line, data + at, n);
         jsonl_result r;
-        if (jsonl_parse(&FIELDS, line, n, &r) == JSONL_OK) {
+        if (parse(line, n, &r) == JSONL_OK) {
             CHECK(r.text.off <= n && r.text.len <= n - r.text.off);
             CHECK(r.id.off <= n && r.id.len <= n - r.id.off);
+            CHECK(r.time.off <= n && r.time.len <= n - r.time.off);
         } else {
             CHECK(r.error_at <= n);
         }
@@ -216,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t max_record = size && (data[0] & 1) ? 16 + data[0] : (size_t)1 << 26;
     reader rd;
     reader_init(&rd, &inputs, max_record, size && (data[0] & 2));
-    work_ctx ctx = {FIELDS, &hasher};
+    work_ctx ctx = {RECORD_FIELDS, &hasher};
     while (reader_fill(&rd, b)) {
         /* Keep the raw lines: processing decodes them in place. */
         char *raw = malloc(b->used ? b->used : 1);

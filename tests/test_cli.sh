@@ -1,6 +1,8 @@
 #!/bin/sh
 # End-to-end tests of `sheaf cluster` (issue 3): options, input formats,
-# output formats, every kind of bad input, exit statuses and atomic output.
+# output formats, every kind of bad input, exit statuses and atomic output;
+# and (issue 6) publication times, windows, and the stored --index: runs
+# that add to it, parameter checks, interruption and resuming.
 #
 # Run from the repository root as `sh tests/test_cli.sh`, with SHEAF_BUILD
 # naming the build directory (default build). Prints one line per failed
@@ -102,9 +104,9 @@ rc_is 0
 out_has "cluster"
 run cluster --help
 rc_is 0
-for opt in --input-format --id-field --text-field --max-record-bytes "-o, --output" --format \
-    --mode --threshold --shingle --hashes --bands --rows --seed --threads --strict --quiet \
-    "Exit status"; do
+for opt in --input-format --id-field --text-field --time-field --max-record-bytes \
+    "-o, --output" --format --mode --threshold --shingle --hashes --bands --rows --seed \
+    --window --index --skip-articles --threads --strict --quiet "Exit status"; do
     out_has "$opt"
 done
 run help cluster
@@ -170,12 +172,23 @@ run cluster --threshold
 rc_is 2
 err_has "--threshold needs a value"
 bad_option "--strict takes no value" --strict=yes
+bad_option "--window: '1x' is not a duration" --window 1x
+bad_option "--window: '-1h' is not a duration" --window -1h
+bad_option "--window: '1.5h' is not a duration" --window 1.5h
+bad_option "--window: 'h' is not a duration" --window h
+bad_option "--window: '99999999999999999999' is not a duration" --window 99999999999999999999
+bad_option "--time-field and --id-field are both 'id'" --time-field id
+bad_option "--time-field and --text-field are both 'body'" --text-field body --time-field body
+bad_option "--time-field: '' is not a field name" --time-field=
+bad_option "--index: '' is not a file name" --index=
+bad_option "--skip-articles: 'many' is not a whole number" --skip-articles many
 
 name="good options"
 jsonl p.jsonl "{\"id\":\"a\",\"text\":\"$FOX\"}" "{\"id\":\"b\",\"text\":\"$FOX!\"}"
 for args in "--mode near" "--threshold 0.8" "--threshold=1" "--shingle char:4" \
     "--shingle word:1" "--hashes 64" "--hashes 256 --bands 32 --rows 8" \
-    "--seed 12345" "--seed 0xff" "--threads 1" "--threads 3" "-q" "--max-record-bytes 1M"; do
+    "--seed 12345" "--seed 0xff" "--threads 1" "--threads 3" "-q" "--max-record-bytes 1M" \
+    "--window 0" "--time-field date" "--window 72h --time-field date"; do
     # shellcheck disable=SC2086
     run cluster $args "$T/p.jsonl"
     rc_is 0
@@ -744,6 +757,359 @@ for n in 2 3 8; do
     check "--threads $n messages equal --threads 1" cmp -s "$T/tn.err" "$T/t1n.err"
 done
 check "the mix has over 3400 articles" test "$(wc -l <"$T/t1.out")" -gt 3400
+
+# ------------------------------------------------- publication times
+
+name="time field"
+cat >"$T/times.jsonl" <<EOF
+{"id":"t1","text":"$FOX","at":"2016-11-20T16:31:00Z"}
+{"id":"t2","text":"$FOX","at":"2016-11-20T19:31:00.250+03:00"}
+{"id":"t3","text":"$FOX","at":"2016-11-20"}
+{"id":"t4","text":"$FOX","at":1479659460}
+{"id":"t5","text":"$FOX","at":1.4796594605e9}
+{"id":"t6","text":"$FOX","at":null}
+{"id":"t7","text":"$FOX"}
+{"id":"t8","text":"$FOX","at":"2016-11-20t16:31:00z"}
+{"id":"t9","text":"$FOX","at":"2016-11-20 16:31:00-00:00"}
+EOF
+run cluster --time-field at "$T/times.jsonl"
+rc_is 0
+out_is "t1	t1" "t2	t1" "t3	t1" "t4	t1" "t5	t1" "t6	t1" "t7	t1" "t8	t1" "t9	t1"
+err_has "skipped 0 records"
+cat >"$T/badtimes.jsonl" <<EOF
+{"id":"ok","text":"$FOX","at":"2016-11-20T16:31:00Z"}
+{"id":"b1","text":"$FOX","at":"2016-11-31"}
+{"id":"b2","text":"$FOX","at":"2016-11-20T16:31:00"}
+{"id":"b3","text":"$FOX","at":"2015-02-29T10:00:00Z"}
+{"id":"b4","text":"$FOX","at":"20 Nov 2016"}
+{"id":"b5","text":"$FOX","at":1479659460123}
+{"id":"b6","text":"$FOX","at":[2016]}
+{"id":"b7","text":"$FOX","at":true}
+{"id":"b8","text":"$FOX","at":"2016-11-20T24:00:00Z"}
+{"id":"b9","text":"$FOX","at":"2016-11-20T16:31:00+24:00"}
+{"id":"b10","text":"$FOX","at":""}
+{"id":"ok2","text":"$FOX"}
+EOF
+run cluster --time-field at "$T/badtimes.jsonl"
+rc_is 1
+out_is "ok	ok" "ok2	ok"
+B="$T/badtimes.jsonl"
+err_has "$B:2: \"at\" is '2016-11-31', not a valid time: day out of range for its month; record skipped"
+err_has "$B:3: \"at\" is '2016-11-20T16:31:00', not a valid time: no UTC offset (end it with Z or +HH:MM); record skipped"
+err_has "$B:4: \"at\" is '2015-02-29T10:00:00Z', not a valid time: day out of range"
+err_has "$B:5: \"at\" is '20 Nov 2016', not a valid time: not an RFC 3339 date-time"
+err_has "$B:6: \"at\" is '1479659460123', not a valid time: outside the years 0000 to 9999 (epoch times are in seconds); record skipped"
+err_has "$B:7: \"at\" is an array; a time must be a string or a number; record skipped"
+err_has "$B:8: \"at\" is a boolean; a time must be a string or a number"
+err_has "$B:9: \"at\" is '2016-11-20T24:00:00Z', not a valid time: hour, minute or second out of range"
+err_has "$B:10: \"at\" is '2016-11-20T16:31:00+24:00', not a valid time: UTC offset out of range"
+err_has "$B:11: \"at\" is '', not a valid time"
+err_has "skipped 10 records"
+# Without --time-field the field is just another one.
+run cluster "$T/badtimes.jsonl"
+rc_is 0
+out_lines 12
+run cluster --strict --time-field at "$T/badtimes.jsonl"
+rc_is 1
+err_has "$B:2: \"at\" is '2016-11-31'"
+err_lacks "$B:3:"
+
+name="window"
+# w2 is 72 hours after w1, w3 a second more; w5 and w6 come out of order,
+# a day before w1; w4 has no time.
+cat >"$T/window.jsonl" <<EOF
+{"id":"w1","text":"$FOX","at":"2016-11-20T00:00:00Z"}
+{"id":"w2","text":"$FOX","at":"2016-11-23T00:00:00Z"}
+{"id":"w3","text":"$FOX","at":"2016-11-23T00:00:01Z"}
+{"id":"w5","text":"$FOX","at":"2016-11-19T00:00:00+00:00"}
+{"id":"w6","text":"$FOX","at":1479513600}
+{"id":"w4","text":"$FOX"}
+{"id":"v1","text":"$VOTE","at":"2016-11-26T00:00:01Z"}
+EOF
+for w in 72h 3d 4320m 259200s 259200; do
+    run cluster --quiet --time-field at --window $w "$T/window.jsonl"
+    rc_is 0
+    out_is "w1	w1" "w2	w1" "w3	w1" "w5	w1" "w6	w1" "w4	w1" "v1	v1"
+done
+# One second less: w2 is too late for w1 and starts its own cluster, which
+# w3 joins; w5 and w6 are within the window of w1 only; w4, without a
+# time, is compared with all, equally similar, and joins the first.
+run cluster --quiet --time-field at --window 259199 "$T/window.jsonl"
+rc_is 0
+out_is "w1	w1" "w2	w2" "w3	w2" "w5	w1" "w6	w1" "w4	w1" "v1	v1"
+run cluster --quiet --time-field at --window 1h "$T/window.jsonl"
+out_is "w1	w1" "w2	w2" "w3	w2" "w5	w5" "w6	w5" "w4	w1" "v1	v1"
+# No window: times change nothing.
+run cluster --quiet --time-field at "$T/window.jsonl"
+out_is "w1	w1" "w2	w1" "w3	w1" "w5	w1" "w6	w1" "w4	w1" "v1	v1"
+run cluster --quiet --time-field at --window 1h --threads 3 --format jsonl "$T/window.jsonl"
+out_has '{"id":"w3","cluster":"w2","match":"w2","similarity":1,"size":2}'
+# A window without times applies to nothing, and says so.
+run cluster --window 1h "$T/window.jsonl"
+rc_is 0
+err_has "warning: without --time-field the articles have no time, so the window (1h) does not apply to them"
+err_has "1 warning"
+out_has "w2	w1"
+# Text files have no time: compared with everything.
+printf '%s\n' "$FOX" >"$T/fox1.txt"
+run cluster --quiet --time-field at --window 1h "$T/window.jsonl" "$T/fox1.txt"
+out_has "$T/fox1.txt	w1"
+
+# ------------------------------------------------------- the stored index
+
+# index_size PATH: the articles in the index at PATH, in $size (an empty run
+# opens it and says).
+index_size() {
+    "$SHEAF" cluster --index "$1" </dev/null >/dev/null 2>"$T/size.err"
+    size=$(sed -n "s|^sheaf: index $1: \([0-9]*\) articles\{0,1\} in .*|\1|p" "$T/size.err")
+}
+
+name="index: A then B equals A and B"
+mkdir "$T/ix"
+# Times, numeric ids and a string id that reads as a number, repeated ids
+# within A, within B and across the two.
+cat >"$T/ix/a.jsonl" <<EOF
+{"id":"a1","text":"$FOX","at":"2016-11-20T00:00:00Z"}
+{"id":4471,"text":"$VOTE","at":"2016-11-20T06:00:00Z"}
+{"id":"4471","text":"$VOTE, again","at":"2016-11-20T07:00:00Z"}
+{"id":"dup","text":"$FOX and more","at":"2016-11-20T08:00:00Z"}
+{"id":"dup","text":"$VOTE and more","at":"2016-11-20T09:00:00Z"}
+{"id":7,"text":"Something else entirely: a recipe for bread with flour water salt and yeast","at":"2016-11-20T10:00:00Z"}
+EOF
+cat >"$T/ix/b.jsonl" <<EOF
+{"id":"b1","text":"$FOX!","at":"2016-11-21T00:00:00Z"}
+{"id":"dup","text":"$VOTE!!","at":"2016-11-21T01:00:00Z"}
+{"id":"a1","text":"$FOX?","at":"2016-11-21T02:00:00Z"}
+{"id":"7","text":"Something else entirely: a recipe for bread with flour water salt and yeast, twice","at":"2016-11-21T03:00:00Z"}
+{"id":4471,"text":"$VOTE!!!","at":"2016-11-21T04:00:00Z"}
+{"id":"late","text":"$FOX","at":"2016-11-30T00:00:00Z"}
+{"id":"b1","text":"$FOX!","at":"2016-11-21T05:00:00Z"}
+{"id":"notime","text":"$VOTE"}
+EOF
+for fmt in tsv jsonl; do
+    args="--quiet --time-field at --window 3d --format $fmt"
+    # shellcheck disable=SC2086
+    run cluster $args "$T/ix/a.jsonl" "$T/ix/b.jsonl"
+    rc_is 0
+    cp "$T/out" "$T/ix/joint.$fmt.out"
+    # shellcheck disable=SC2086
+    run cluster $args --index "$T/ix/i.$fmt" "$T/ix/a.jsonl"
+    rc_is 0
+    cp "$T/out" "$T/ix/a.$fmt.out"
+    # The index keeps the window; the run over B needs no options.
+    run cluster --quiet --time-field at --format $fmt --index "$T/ix/i.$fmt" "$T/ix/b.jsonl"
+    rc_is 0
+    cp "$T/out" "$T/ix/b.$fmt.out"
+    check "$fmt: B's lines equal those of the joint run" \
+        sh -c "tail -n 8 '$T/ix/joint.$fmt.out' | cmp -s - '$T/ix/b.$fmt.out'"
+done
+check "tsv: A's and B's lines equal the joint run's" \
+    sh -c "cat '$T/ix/a.tsv.out' '$T/ix/b.tsv.out' | cmp -s - '$T/ix/joint.tsv.out'"
+# A's lines are the same but for "size", which counts a cluster at the end
+# of the run that wrote the line.
+check "jsonl: A's lines equal but for size" sh -c \
+    "head -n 6 '$T/ix/joint.jsonl.out' | sed 's/,\"size\":[0-9]*//' >'$T/ix/j6'; sed 's/,\"size\":[0-9]*//' '$T/ix/a.jsonl.out' | cmp -s - '$T/ix/j6'"
+cp "$T/ix/b.tsv.out" "$T/out"
+out_is "b1	a1" "dup	4471" "a1	a1" "7	7" "4471	4471" "late	late" "b1	a1" "notime	4471"
+cp "$T/ix/b.jsonl.out" "$T/out"
+# Earlier runs' ids keep their JSON type.
+out_has '{"id":"dup","cluster":4471,"match":4471,'
+out_has '{"id":"7","cluster":7,"match":7,'
+out_has '{"id":"late","cluster":"late","match":null,"similarity":null,"size":1}'
+# The messages of the run over B.
+run cluster --time-field at --index "$T/ix/i.tsv" "$T/ix/b.jsonl"
+rc_is 0
+err_has "index $T/ix/i.tsv: 14 articles in"
+err_has "b.jsonl:2: warning: id \"dup\" is already in the index (an earlier run added it); this article is added as another one"
+err_has "b.jsonl:4: warning: id \"7\" is already in the index"
+err_has "b.jsonl:7: warning: id \"b1\" repeated (first at $T/ix/b.jsonl:1); both kept"
+err_has "8 articles, "
+err_has "index $T/ix/i.tsv: 8 articles added, 22 in all, in "
+run cluster --quiet --time-field at --window 3d --index "$T/ix/g" "$T/ix/a.jsonl"
+run cluster --format groups --time-field at --index "$T/ix/g" "$T/ix/b.jsonl"
+rc_is 0
+out_has "6 articles, 3 of them added by earlier runs:"
+out_has "  notime  1.000  The town council voted"
+out_has "3 clusters of two or more hold 7 articles; 1 article stands alone."
+
+name="index: parameters"
+run cluster --quiet --index "$T/ix/p" --threshold 0.8 --hashes 64 --shingle word:3 \
+    --seed 9 --window 2d "$T/basic.jsonl"
+rc_is 0
+cp "$T/out" "$T/ix/p.first"
+run cluster --quiet --threshold 0.8 --hashes 64 --shingle word:3 --seed 9 --window 2d \
+    "$T/basic.jsonl" "$T/basic.jsonl"
+tail -n 5 "$T/out" >"$T/ix/p.want"
+# No options: the index's own parameters.
+run cluster --quiet --index "$T/ix/p" "$T/basic.jsonl"
+rc_is 0
+check "a run without options uses the index's parameters" cmp -s "$T/out" "$T/ix/p.want"
+# The same values given again are fine, however written.
+run cluster --quiet --index "$T/ix/p" --threshold 0.80 --window 48h --hashes 64 \
+    --mode near "$T/p.jsonl"
+rc_is 0
+# Different ones are an error naming each, and change nothing.
+index_size "$T/ix/p"
+before=$size
+run cluster --index "$T/ix/p" --threshold 0.5 --window 72h --shingle char:4 --seed 10 \
+    --hashes 128 --bands 16 --rows 8 "$T/basic.jsonl"
+rc_is 2
+err_has "index $T/ix/p was made with --threshold 0.8, not 0.5"
+err_has "index $T/ix/p was made with --window 2d, not 3d"
+err_has "index $T/ix/p was made with --shingle word:3, not char:4"
+err_has "index $T/ix/p was made with --seed 9, not 10"
+err_has "index $T/ix/p was made with --hashes 64, not 128"
+err_has "index $T/ix/p was made with --bands"
+err_has "an index keeps the parameters it was made with"
+check "no output after a mismatch" test ! -s "$T/out"
+index_size "$T/ix/p"
+check "nothing added after a mismatch ($before, $size)" test "$before" = "$size"
+check "a mismatch leaves no temporary output" sh -c "! ls -A '$T/ix' | grep -q '^\\.'"
+run cluster --quiet --index "$T/ix/p" --threshold 0.7 -o "$T/ix/never.tsv" "$T/basic.jsonl"
+rc_is 2
+check "no -o file after a mismatch" test ! -e "$T/ix/never.tsv"
+# A new index takes the options given.
+run cluster --index "$T/ix/new" --threshold 0.9 "$T/basic.jsonl"
+rc_is 0
+err_has "index $T/ix/new: created"
+run cluster --quiet --index "$T/ix/new" --threshold 0.5 "$T/basic.jsonl"
+rc_is 2
+
+name="index: unusable"
+run cluster --index "$T/ix" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/ix: is a directory, not an index"
+run cluster --index "$T/nodir/idx" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/nodir/idx: cannot create the index: No such file or directory"
+cp "$T/basic.jsonl" "$T/ix/notindex"
+run cluster --index "$T/ix/notindex" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/ix/notindex: the index is damaged, or not a sheaf index"
+check "not an index: left as it was" cmp -s "$T/basic.jsonl" "$T/ix/notindex"
+check "no output" test ! -s "$T/out"
+
+name="index: --strict adds nothing on a problem"
+index_size "$T/ix/p"
+before=$size
+run cluster --strict --index "$T/ix/p" "$T/basic.jsonl" "$T/bad.jsonl"
+rc_is 1
+err_has "stopped at the first problem (--strict); nothing written or added to the index"
+index_size "$T/ix/p"
+check "--strict: nothing added ($before, $size)" test "$before" = "$size"
+run cluster --strict --quiet --index "$T/ix/p" "$T/basic.jsonl"
+rc_is 0
+index_size "$T/ix/p"
+check "--strict: all added when all is well" test "$size" -eq $((before + 5))
+
+# A large input for the interruption tests: 30,000 articles in groups of
+# three near-copies, so three groups of 10,000 commits.
+awk 'BEGIN { for (i = 0; i < 30000; i++) { g = int(i / 3); t = ""; for (k = 0; k < 12; k++) t = t " w" g "x" k; printf "{\"id\":\"k%d\",\"text\":\"%s end%d\"}\n", i, t, i } }' >"$T/ix/big.jsonl"
+run cluster --quiet --threads 1 --index "$T/ix/whole" "$T/ix/big.jsonl"
+rc_is 0
+cp "$T/out" "$T/ix/whole.tsv"
+check "30000 lines" test "$(wc -l <"$T/ix/whole.tsv")" -eq 30000
+
+# feed_and_stop SIGNAL INDEX OUT: cluster 25,000 articles into INDEX from a
+# fifo with one thread, send SIGNAL once they are all taken in (then a
+# megabyte of blank lines has gone through too, which hands over the
+# last batch), with the fifo still open; status in $rc.
+feed_and_stop() {
+    rm -f "$T/ix/feed.jsonl"
+    mkfifo "$T/ix/feed.jsonl"
+    "$SHEAF" cluster --threads 1 --index "$2" -o "$3" "$T/ix/feed.jsonl" 2>"$T/err" &
+    pid=$!
+    exec 7>"$T/ix/feed.jsonl"
+    head -n 25000 "$T/ix/big.jsonl" >&7
+    head -c 2000000 /dev/zero | tr '\0' '\n' >&7
+    kill -"$1" "$pid"
+    wait "$pid"
+    rc=$?
+    exec 7>&-
+}
+
+name="index: SIGTERM commits, writes and says how far"
+feed_and_stop TERM "$T/ix/term" "$T/ix/term.tsv"
+check "ended by SIGTERM (status $rc)" test "$rc" -eq 143
+err_has "interrupted by SIGTERM after 25000 articles (through $T/ix/feed.jsonl:25000): they are in the index and written; resume with --skip-articles 25000"
+check "the lines of the articles added" sh -c "head -n 25000 '$T/ix/whole.tsv' | cmp -s - '$T/ix/term.tsv'"
+index_size "$T/ix/term"
+check "all 25000 in the index ($size)" test "$size" = 25000
+run cluster --quiet --threads 2 --index "$T/ix/term" --skip-articles 25000 "$T/ix/big.jsonl"
+rc_is 0
+check "the resumed run writes the rest" sh -c "tail -n 5000 '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+
+if command -v gzip >/dev/null 2>&1; then
+    name="index: SIGTERM while a decompressing thread waits on a pipe"
+    head -n 3000 "$T/ix/big.jsonl" | gzip -c >"$T/ix/part.jsonl.gz"
+    rm -f "$T/ix/feed.jsonl"
+    mkfifo "$T/ix/feed.jsonl"
+    "$SHEAF" cluster --threads 2 --index "$T/ix/gz" "$T/ix/feed.jsonl" >"$T/out" 2>"$T/err" &
+    pid=$!
+    exec 7>"$T/ix/feed.jsonl"
+    cat "$T/ix/part.jsonl.gz" >&7 # and then nothing, the pipe held open
+    sleep 0.5
+    kill -TERM "$pid"
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 50 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    check "stopped within 5 s of the signal" test $waited -lt 50
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    exec 7>&-
+    check "ended by SIGTERM (status $rc)" test "$rc" -eq 143
+    err_has "interrupted by SIGTERM after "
+    n=$(wc -l <"$T/out")
+    check "wrote the $n articles it added" sh -c "head -n $n '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+fi
+
+name="index: kill -9 loses only the open group"
+feed_and_stop KILL "$T/ix/killed" "$T/ix/killed.tsv"
+check "killed (status $rc)" test "$rc" -eq 137
+check "no output file" test ! -e "$T/ix/killed.tsv"
+index_size "$T/ix/killed"
+check "the two committed groups are in the index ($size)" test "$size" = 20000
+run cluster --quiet --threads 3 --index "$T/ix/killed" --skip-articles 20000 "$T/ix/big.jsonl"
+rc_is 0
+check "the resumed run writes the rest" sh -c "tail -n 10000 '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+# The resumed index goes on as the uninterrupted one does.
+sed 's/"id":"k/"id":"more/' "$T/ix/big.jsonl" | sed -n '1~97p' >"$T/ix/more.jsonl"
+run cluster --quiet --index "$T/ix/whole" "$T/ix/more.jsonl"
+cp "$T/out" "$T/ix/more.want"
+run cluster --quiet --index "$T/ix/killed" "$T/ix/more.jsonl"
+check "later runs agree" cmp -s "$T/out" "$T/ix/more.want"
+
+name="index: kill -9 at a random point"
+"$SHEAF" cluster --threads 2 --index "$T/ix/random" "$T/ix/big.jsonl" >/dev/null 2>&1 &
+pid=$!
+sleep 0.2
+kill -KILL "$pid"
+wait "$pid"
+index_size "$T/ix/random"
+check "whole groups only ($size)" test $((size % 10000)) -eq 0
+run cluster --quiet --index "$T/ix/random" --skip-articles "$size" "$T/ix/big.jsonl"
+rc_is 0
+check "the resumed run writes the rest" sh -c "tail -n $((30000 - size)) '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+run cluster --quiet --index "$T/ix/random" --skip-articles 40000 "$T/basic.jsonl"
+rc_is 0
+err_has "warning: --skip-articles 40000, but the input had only 5 articles"
+
+name="index: one writer at a time"
+rm -f "$T/ix/feed.jsonl"
+mkfifo "$T/ix/feed.jsonl"
+"$SHEAF" cluster --index "$T/ix/p" "$T/ix/feed.jsonl" >/dev/null 2>&1 &
+pid=$!
+exec 7>"$T/ix/feed.jsonl" # sheaf holds the index while it waits for input
+sleep 0.3
+run cluster --index "$T/ix/p" "$T/basic.jsonl"
+rc_is 3
+err_has "$T/ix/p: the index is in use by another process (it takes one writer at a time); nothing was read"
+check "no output" test ! -s "$T/out"
+exec 7>&-
+wait "$pid"
 
 # -------------------------------------------------------------- the demo
 

@@ -1,6 +1,7 @@
 /*
  * The clusterer's record reader, piece by piece: the JSON record parser,
- * UTF-8 validation, the decompressing byte stream, the line reader with its
+ * the checks of a record's fields (publication times included), UTF-8
+ * validation, the decompressing byte stream, the line reader with its
  * batches, and the JSON writer of --format jsonl. The end-to-end behaviour
  * is tested by test_cli.sh; this suite pins down the corners.
  *
@@ -24,9 +25,11 @@
 #include "../examples/cluster/batch.c"
 #include "../examples/cluster/diag.c"
 #include "../examples/cluster/input.c"
+#include "../examples/cluster/interrupt.c"
 #include "../examples/cluster/jsonl.c"
 #include "../examples/cluster/outfile.c"
 #include "../examples/cluster/output.c"
+#include "../examples/cluster/pubtime.c"
 #include "../examples/cluster/reader.c"
 #include "../examples/cluster/utf8.c"
 #include "../examples/cluster/xalloc.c"
@@ -195,6 +198,115 @@ static void test_parse_depth(void **state)
                          depth <= JSONL_MAX_DEPTH ? JSONL_OK : JSONL_TOO_DEEP);
         free(s);
     }
+}
+
+static void test_parse_time_field(void **state)
+{
+    (void)state;
+    static const char json[] = "{\"id\":\"a\",\"t\":\"2016-11-\\u00320\","
+                               "\"text\":\"x\",\"u\":1}";
+    char line[sizeof json];
+    jsonl_result r;
+    /* Asked for, the time is decoded like the other two. */
+    memcpy(line, json, sizeof json);
+    assert_int_equal(
+        jsonl_parse_timed(&FIELDS, "t", 1, line, sizeof json - 1, &r),
+        JSONL_OK);
+    assert_int_equal(r.time.type, JSONL_STRING);
+    assert_int_equal(r.time.len, 10);
+    assert_memory_equal(line + r.time.off, "2016-11-20", 10);
+    assert_memory_equal(line + r.text.off, "x", 1);
+    /* A number is kept as written. */
+    memcpy(line, json, sizeof json);
+    assert_int_equal(
+        jsonl_parse_timed(&FIELDS, "u", 1, line, sizeof json - 1, &r),
+        JSONL_OK);
+    assert_int_equal(r.time.type, JSONL_NUMBER);
+    assert_memory_equal(line + r.time.off, "1", 1);
+    /* Not asked for, or not there: absent. */
+    memcpy(line, json, sizeof json);
+    assert_int_equal(jsonl_parse(&FIELDS, line, sizeof json - 1, &r), JSONL_OK);
+    assert_int_equal(r.time.type, JSONL_ABSENT);
+    memcpy(line, json, sizeof json);
+    assert_int_equal(
+        jsonl_parse_timed(&FIELDS, "time", 4, line, sizeof json - 1, &r),
+        JSONL_OK);
+    assert_int_equal(r.time.type, JSONL_ABSENT);
+
+    assert_true(jsonl_is_number("0", 1));
+    assert_true(jsonl_is_number("-12.5e+3", 8));
+    assert_true(jsonl_is_number("4471", 4));
+    assert_false(jsonl_is_number("", 0));
+    assert_false(jsonl_is_number("0123", 4));
+    assert_false(jsonl_is_number("12a", 3));
+    assert_false(jsonl_is_number("1.", 2));
+    assert_false(jsonl_is_number("+1", 2));
+    assert_false(jsonl_is_number("-", 1));
+}
+
+/* Records with times through batch_process: the times, and the messages
+ * of the bad ones. */
+static void test_record_times(void **state)
+{
+    (void)state;
+    static const char *lines[] = {
+        "{\"id\":\"a\",\"text\":\"x\",\"at\":\"2016-11-20T16:31:00Z\"}",
+        "{\"id\":\"b\",\"text\":\"x\",\"at\":1479659460.5}",
+        "{\"id\":\"c\",\"text\":\"x\",\"at\":null}",
+        "{\"id\":\"d\",\"text\":\"x\"}",
+        "{\"id\":\"e\",\"text\":\"x\",\"at\":\"2016-02-30\"}",
+        "{\"id\":\"f\",\"text\":\"x\",\"at\":true}",
+        "{\"id\":\"g\",\"text\":\"x\",\"at\":1479659460123}",
+        "{\"id\":\"h\",\"text\":\"x\",\"at\":\"a\\nvery long value that "
+        "goes on and on past forty bytes\"}",
+    };
+    sheaf_params p;
+    sheaf_params_init(&p);
+    sheaf_hasher h;
+    assert_int_equal(sheaf_hasher_init(&h, &p), SHEAF_OK);
+    work_ctx ctx = {{FIELDS, "at", 2}, &h};
+    batch *b = batch_new();
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        record *r = &b->recs[b->count++];
+        memset(r, 0, sizeof *r);
+        r->kind = RECORD_LINE;
+        r->off = b->used;
+        r->len = strlen(lines[i]);
+        memcpy(b->block + b->used, lines[i], r->len);
+        b->used += r->len;
+    }
+    batch_process(b, &ctx);
+    const record *r = b->recs;
+    assert_int_equal(r[0].status, RECORD_OK);
+    assert_int_equal(r[0].time, 1479659460);
+    assert_int_equal(r[1].status, RECORD_OK);
+    assert_int_equal(r[1].time, 1479659460);
+    assert_int_equal(r[2].status, RECORD_OK);
+    assert_int_equal(r[2].time, SHEAF_NO_TIME);
+    assert_int_equal(r[3].status, RECORD_OK);
+    assert_int_equal(r[3].time, SHEAF_NO_TIME);
+    char why[200];
+    assert_int_equal(r[4].status, RECORD_BAD_TIME);
+    record_problem(b, &r[4], &ctx.fields, why, sizeof why);
+    assert_string_equal(why, "\"at\" is '2016-02-30', not a valid time: day "
+                             "out of range for its month");
+    assert_int_equal(r[5].status, RECORD_TIME_TYPE);
+    record_problem(b, &r[5], &ctx.fields, why, sizeof why);
+    assert_string_equal(
+        why, "\"at\" is a boolean; a time must be a string or a number");
+    assert_int_equal(r[6].status, RECORD_BAD_TIME);
+    record_problem(b, &r[6], &ctx.fields, why, sizeof why);
+    assert_string_equal(why, "\"at\" is '1479659460123', not a valid time: "
+                             "outside the years 0000 to 9999 (epoch times "
+                             "are in seconds)");
+    /* A long value is cut, a control character shown as '?'. */
+    assert_int_equal(r[7].status, RECORD_BAD_TIME);
+    record_problem(b, &r[7], &ctx.fields, why, sizeof why);
+    assert_string_equal(why, "\"at\" is 'a?very long value that goes on and "
+                             "on pa...', not a valid time: not an RFC 3339 "
+                             "date-time (2016-11-20T16:31:00Z) or date "
+                             "(2016-11-20)");
+    batch_free(b);
 }
 
 static size_t ref_utf8_invalid_at(const unsigned char *s, size_t len)
@@ -583,6 +695,8 @@ int main(void)
         cmocka_unit_test(test_parse_escapes),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_depth),
+        cmocka_unit_test(test_parse_time_field),
+        cmocka_unit_test(test_record_times),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_bsrc),
         cmocka_unit_test(test_bsrc_threaded),

@@ -23,6 +23,12 @@ void articles_init(articles *a)
     memset(a, 0, sizeof *a);
 }
 
+static void map_free(article_map *m)
+{
+    free(m->slots);
+    free(m->hashes);
+}
+
 void articles_free(articles *a)
 {
     for (arena_chunk *c = a->chunks, *next; c; c = next) {
@@ -30,8 +36,8 @@ void articles_free(articles *a)
         free(c);
     }
     free(a->v);
-    free(a->slots);
-    free(a->slot_hash);
+    map_free(&a->ids);
+    map_free(&a->keys);
     memset(a, 0, sizeof *a);
 }
 
@@ -63,48 +69,92 @@ const char *articles_intern(articles *a, const char *s, size_t n)
     return p;
 }
 
-static void rehash(articles *a)
+static void map_grow(article_map *m)
 {
-    size_t n = a->nslots ? 2 * a->nslots : 1024;
+    size_t n = m->nslots ? 2 * m->nslots : 1024;
     size_t *slots = xcalloc(n, sizeof *slots);
     uint64_t *hashes = xcalloc(n, sizeof *hashes);
-    for (size_t i = 0; i < a->nslots; i++) {
-        if (!a->slots[i])
+    for (size_t i = 0; i < m->nslots; i++) {
+        if (!m->slots[i])
             continue;
-        size_t j = (size_t)a->slot_hash[i] & (n - 1);
+        size_t j = (size_t)m->hashes[i] & (n - 1);
         while (slots[j])
             j = (j + 1) & (n - 1);
-        slots[j] = a->slots[i];
-        hashes[j] = a->slot_hash[i];
+        slots[j] = m->slots[i];
+        hashes[j] = m->hashes[i];
     }
-    free(a->slots);
-    free(a->slot_hash);
-    a->slots = slots;
-    a->slot_hash = hashes;
-    a->nslots = n;
+    map_free(m);
+    m->slots = slots;
+    m->hashes = hashes;
+    m->nslots = n;
 }
 
-size_t articles_add(articles *a, const article *art, size_t id_len)
+/* The slot of s[0..n) in m (whose entries are named by their id, or by
+ * their key with by_key set): the one holding it, or the empty one where
+ * it would go. m must have an empty slot. */
+static size_t map_slot(const articles *a, const article_map *m, int by_key,
+                       const char *s, size_t n, uint64_t h)
+{
+    size_t mask = m->nslots - 1, j = (size_t)h & mask;
+    for (; m->slots[j]; j = (j + 1) & mask) {
+        const article *x = &a->v[m->slots[j] - 1];
+        const char *name = by_key ? x->key : x->id;
+        if (m->hashes[j] == h && strncmp(name, s, n) == 0 && name[n] == '\0')
+            return j;
+    }
+    return j;
+}
+
+static size_t map_find(const articles *a, const article_map *m, int by_key,
+                       const char *s, size_t n)
+{
+    if (!m->used)
+        return NO_MATCH;
+    size_t j = map_slot(a, m, by_key, s, n, XXH3_64bits(s, n));
+    return m->slots[j] ? m->slots[j] - 1 : NO_MATCH;
+}
+
+/* Enter article pos under its name; the name must not be there yet. */
+static void map_put(articles *a, article_map *m, int by_key, size_t pos)
+{
+    const char *name = by_key ? a->v[pos].key : a->v[pos].id;
+    size_t n = strlen(name);
+    /* Load at most one half keeps probes short. */
+    if (2 * (m->used + 1) > m->nslots)
+        map_grow(m);
+    uint64_t h = XXH3_64bits(name, n);
+    size_t j = map_slot(a, m, by_key, name, n, h);
+    m->slots[j] = pos + 1;
+    m->hashes[j] = h;
+    m->used++;
+}
+
+size_t articles_find_id(const articles *a, const char *s, size_t n)
+{
+    return map_find(a, &a->ids, 0, s, n);
+}
+
+size_t articles_find_key(const articles *a, const char *key)
+{
+    size_t n = strlen(key);
+    /* Most keys are the id of the first article of the run with it. */
+    size_t pos = map_find(a, &a->ids, 0, key, n);
+    if (pos != NO_MATCH && strcmp(a->v[pos].key, key) == 0)
+        return pos;
+    return map_find(a, &a->keys, 1, key, n);
+}
+
+size_t articles_add(articles *a, const article *art, int new_id)
 {
     if (a->count == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 4096;
         a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
     }
-    /* Load at most one half keeps probes short. */
-    if (2 * (a->count + 1) > a->nslots)
-        rehash(a);
-    uint64_t h = XXH3_64bits(art->id, id_len);
-    size_t mask = a->nslots - 1, j = (size_t)h & mask;
-    for (; a->slots[j]; j = (j + 1) & mask) {
-        const article *other = &a->v[a->slots[j] - 1];
-        if (a->slot_hash[j] == h && strcmp(other->id, art->id) == 0) {
-            /* Repeated: the table still answers with the first one. */
-            a->v[a->count++] = *art;
-            return a->slots[j] - 1;
-        }
-    }
-    a->slots[j] = a->count + 1;
-    a->slot_hash[j] = h;
-    a->v[a->count++] = *art;
-    return NO_MATCH;
+    size_t pos = a->count++;
+    a->v[pos] = *art;
+    if (new_id)
+        map_put(a, &a->ids, 0, pos);
+    if (!new_id || art->key != art->id)
+        map_put(a, &a->keys, 1, pos);
+    return pos;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jsonl.h"
+#include "pubtime.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -46,10 +47,11 @@ void batch_free(batch *b)
 
 /* Parse a JSONL record in place; RECORD_OK with the text and id located,
  * or why it is skipped. */
-static record_status parse_line(record *r, char *line, const jsonl_fields *f)
+static record_status parse_line(record *r, char *line, const record_fields *f)
 {
     jsonl_result res;
-    jsonl_error e = jsonl_parse(f, line, r->len, &res);
+    jsonl_error e =
+        jsonl_parse_timed(&f->json, f->time, f->time_len, line, r->len, &res);
     if (e == JSONL_BLANK)
         return RECORD_BLANK;
     if (e != JSONL_OK) {
@@ -70,6 +72,23 @@ static record_status parse_line(record *r, char *line, const jsonl_fields *f)
     }
     if (res.text.len == 0)
         return RECORD_EMPTY_TEXT;
+    /* null says "no time" as plainly as leaving the field out. */
+    if (res.time.type == JSONL_STRING || res.time.type == JSONL_NUMBER) {
+        const char *t = line + res.time.off;
+        pubtime_error pe =
+            res.time.type == JSONL_STRING
+                ? pubtime_parse_text(t, res.time.len, &r->time)
+                : pubtime_parse_number(t, res.time.len, &r->time);
+        if (pe != PUBTIME_OK) {
+            r->detail = (uint8_t)pe;
+            r->time_off = r->off + res.time.off;
+            r->time_len = res.time.len;
+            return RECORD_BAD_TIME;
+        }
+    } else if (res.time.type != JSONL_ABSENT && res.time.type != JSONL_NULL) {
+        r->detail = (uint8_t)res.time.type;
+        return RECORD_TIME_TYPE;
+    }
     r->id_type = (uint8_t)res.id.type;
     r->id_off = r->off + res.id.off;
     r->id_len = res.id.len;
@@ -97,6 +116,7 @@ void batch_process(batch *b, const work_ctx *c)
         record_status st;
         r->id_type = JSONL_ABSENT;
         r->bad_utf8 = 0;
+        r->time = SHEAF_NO_TIME;
         if (r->kind == RECORD_FAILURE)
             st = RECORD_FAILED_READ;
         else if (r->kind == RECORD_LINE)
@@ -118,8 +138,25 @@ void batch_process(batch *b, const work_ctx *c)
     }
 }
 
-void record_problem(const record *r, const jsonl_fields *f, char *buf, size_t n)
+/* A value quoted in a message: at most 40 bytes of it, control characters
+ * as '?', so a message stays on one line. */
+static void quote_value(const char *s, size_t len, char *buf, size_t n)
 {
+    size_t k = len < 40 ? len : 40, w = 0;
+    for (size_t i = 0; i < k && w + 1 < n; i++)
+        buf[w++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    if (k < len && w + 4 < n) {
+        memcpy(buf + w, "...", 3);
+        w += 3;
+    }
+    buf[w] = '\0';
+}
+
+void record_problem(const batch *b, const record *r, const record_fields *rf,
+                    char *buf, size_t n)
+{
+    const jsonl_fields *f = &rf->json;
+    char value[48];
     switch ((record_status)r->status) {
     case RECORD_OK:
     case RECORD_BLANK:
@@ -151,6 +188,15 @@ void record_problem(const record *r, const jsonl_fields *f, char *buf, size_t n)
     case RECORD_ID_TYPE:
         snprintf(buf, n, "\"%s\" is %s; an id must be a string or a number",
                  f->id, jsonl_type_name((jsonl_type)r->detail));
+        return;
+    case RECORD_TIME_TYPE:
+        snprintf(buf, n, "\"%s\" is %s; a time must be a string or a number",
+                 rf->time, jsonl_type_name((jsonl_type)r->detail));
+        return;
+    case RECORD_BAD_TIME:
+        quote_value(b->block + r->time_off, r->time_len, value, sizeof value);
+        snprintf(buf, n, "\"%s\" is '%s', not a valid time: %s", rf->time,
+                 value, pubtime_strerror((pubtime_error)r->detail));
         return;
     case RECORD_SIGN_FAILED:
         snprintf(buf, n, "cannot sign the text: %s",

@@ -38,6 +38,8 @@ typedef enum record_status {
     RECORD_EMPTY_TEXT,  /* "" (or an empty file) */
     RECORD_BINARY,      /* a text file holding NUL bytes */
     RECORD_ID_TYPE,     /* detail: the id field's jsonl_type */
+    RECORD_TIME_TYPE,   /* detail: the time field's jsonl_type */
+    RECORD_BAD_TIME,    /* detail: pubtime_error; the value at time_off */
     RECORD_SIGN_FAILED, /* sheaf_hasher_sign failed; detail: -code */
     RECORD_FAILED_READ  /* RECORD_FAILURE records */
 } record_status;
@@ -64,6 +66,9 @@ typedef struct record {
     size_t id_len;
     size_t text_off; /* the decoded text in the block */
     size_t text_len;
+    int64_t time;    /* publication time; SHEAF_NO_TIME when none */
+    size_t time_off; /* the time as written (decoded) in the block */
+    size_t time_len;
     char *message; /* RECORD_FAILURE: what went wrong (owned) */
 } record;
 
@@ -85,9 +90,17 @@ void batch_reset(batch *b);
 
 void batch_free(batch *b);
 
+/* The fields read from a JSONL record: the id and the text, and the
+ * publication time when time is not NULL. */
+typedef struct record_fields {
+    jsonl_fields json;
+    const char *time;
+    size_t time_len;
+} record_fields;
+
 /* What workers need to process a batch; read-only while they run. */
 typedef struct work_ctx {
-    jsonl_fields fields;
+    record_fields fields;
     const sheaf_hasher *hasher;
 } work_ctx;
 
@@ -95,8 +108,8 @@ typedef struct work_ctx {
  * but b, so batches can be processed concurrently. */
 void batch_process(batch *b, const work_ctx *c);
 
-/* Why record r is skipped, as a message for the user. */
-void record_problem(const record *r, const jsonl_fields *f, char *buf,
-                    size_t n);
+/* Why record r of batch b is skipped, as a message for the user. */
+void record_problem(const batch *b, const record *r, const record_fields *f,
+                    char *buf, size_t n);
 
 #endif

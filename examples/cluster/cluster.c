@@ -7,14 +7,30 @@
  * order is what makes the clusters, and so the output, the same whatever
  * the number of threads; every message is printed at that point too, so
  * their order is the input's as well.
+ *
+ * Keys. The library needs a key per article, unique in the index; with
+ * --index it keeps them across runs, so a later run must both avoid the
+ * keys of earlier ones and read them back as ids, when an assignment names
+ * an earlier article. The key is the user's id when no article has it
+ * yet, so other programs using the index see the ids they expect. Two
+ * kinds of id need more, written after KEY_SEP, a control character that
+ * no id can hold (ids with one are rejected): a string that reads as a
+ * number gets "s" (so "4471" comes back as a string, 4471 as a number),
+ * and an id already taken (repeated in the input, or already in the
+ * index) gets "s" or "n" and the index's size, retried upwards until
+ * free. Keys depend only on the order of articles in the index, so a run
+ * over A then one over B give the same keys as one over A and B.
  */
 #include "cluster.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +38,7 @@
 #include "batch.h"
 #include "diag.h"
 #include "input.h"
+#include "interrupt.h"
 #include "outfile.h"
 #include "output.h"
 #include "pipeline.h"
@@ -33,24 +50,42 @@
 #define MESSAGES_PER_FILE 20
 #define SNIPPET_BYTES 72
 
+/* Articles per group committed to a stored index: a commit syncs the disk,
+ * some milliseconds, so one per batch (256 articles) would dominate a run,
+ * while this many cost about a second of work to redo. */
+#define GROUP_ARTICLES 10000
+
+/* Separates an id from what makes its key unique (see the top). */
+#define KEY_SEP '\x1F'
+
 typedef struct run {
     const options *opt;
     const input_list *inputs;
-    jsonl_fields fields;
+    record_fields fields;
     sheaf_index *idx;
+    int stored; /* idx is the --index, on disk */
     articles arts;
     reader rd;
+    size_t added;          /* articles of this run in arts */
+    uint64_t skip_left;    /* of --skip-articles, still to read past */
+    size_t last_added;     /* position in arts of the last one added */
+    size_t committed;      /* articles of this run committed to the index */
+    size_t last_committed; /* position in arts of the last one committed */
+    size_t in_group;       /* added since the open group began */
     uint64_t skipped_records;
     uint64_t skipped_files;
     uint64_t warnings;
-    int stop;  /* --strict met a problem, or a fatal error */
-    int fatal; /* the run cannot finish: exit EXIT_FATAL */
+    int stop;        /* --strict met a problem, a fatal error, a signal */
+    int fatal;       /* the run cannot finish: exit EXIT_FATAL */
+    int interrupted; /* a signal stopped the run */
     /* Messages shown and hidden for the file being reported on. */
     uint32_t msg_file;
     uint64_t msg_shown;
     uint64_t msg_hidden;
     char *scratch; /* for ids made up as FILE:LINE */
     size_t scratch_cap;
+    char *keybuf; /* for keys that are not the id itself */
+    size_t keybuf_cap;
     double start;
     double last_progress;
 } run;
@@ -120,26 +155,62 @@ static void skip(run *R, const record *rec, const char *why)
         R->stop = 1;
 }
 
-/* The index knows articles by their ordinal, written in decimal (by hand:
- * snprintf would cost more than the rest of adding an article). */
-static void key_of(size_t ordinal, char key[24])
+/* id, KEY_SEP, then tail: a key that is not the id itself. */
+static const char *key_with(run *R, const char *id, size_t id_len,
+                            const char *tail)
 {
-    char digits[24];
-    size_t n = 0;
-    do
-        digits[n++] = (char)('0' + ordinal % 10);
-    while ((ordinal /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        key[i] = digits[n - 1 - i];
-    key[n] = '\0';
+    size_t need = id_len + strlen(tail) + 2;
+    if (R->keybuf_cap < need) {
+        R->keybuf_cap = need;
+        R->keybuf = xreallocarray(R->keybuf, need, 1);
+    }
+    memcpy(R->keybuf, id, id_len);
+    R->keybuf[id_len] = KEY_SEP;
+    strcpy(R->keybuf + id_len + 1, tail);
+    return R->keybuf;
 }
 
-static size_t ordinal_of(const char *key)
+/* The key of an id that no article has yet (id is NUL-terminated). */
+static const char *first_key(run *R, const char *id, size_t id_len, int number)
 {
-    size_t v = 0;
-    for (; *key >= '0' && *key <= '9'; key++)
-        v = v * 10 + (size_t)(*key - '0');
-    return v;
+    return !number && jsonl_is_number(id, id_len) ? key_with(R, id, id_len, "s")
+                                                  : id;
+}
+
+/* 4471 and "4471" are one id to the user (the TSV shows both as 4471)
+ * but have different first keys: whether the other one is in the index. */
+static int other_type_in_index(run *R, const char *id, size_t id_len,
+                               int number)
+{
+    const char *cluster;
+    if (!jsonl_is_number(id, id_len))
+        return 0;
+    const char *other = number ? key_with(R, id, id_len, "s") : id;
+    return sheaf_index_cluster_of(R->idx, other, &cluster) == SHEAF_OK;
+}
+
+/* The position in arts of the article with key, which an assignment
+ * named; an article of an earlier run is entered the first time. cluster:
+ * the position of its cluster, NO_MATCH when the key names a cluster. */
+static size_t resolve(run *R, const char *key, size_t cluster)
+{
+    size_t pos = articles_find_key(&R->arts, key);
+    if (pos != NO_MATCH)
+        return pos;
+    const char *sep = strchr(key, KEY_SEP);
+    size_t id_len = sep ? (size_t)(sep - key) : strlen(key);
+    article a;
+    memset(&a, 0, sizeof a);
+    a.id = articles_intern(&R->arts, key, id_len);
+    a.key = sep ? articles_intern(&R->arts, key, strlen(key)) : a.id;
+    a.id_number = (uint8_t)(sep ? sep[1] == 'n' : jsonl_is_number(key, id_len));
+    a.earlier = 1;
+    a.cluster = cluster;
+    a.match = NO_MATCH;
+    pos = articles_add(&R->arts, &a, 0);
+    if (cluster == NO_MATCH)
+        R->arts.v[pos].cluster = pos;
+    return pos;
 }
 
 static const char *id_problem(const char *id, size_t len, int from_path)
@@ -162,6 +233,31 @@ static void describe_where(const run *R, const article *a, char *buf,
         snprintf(buf, cap, "%s:%llu", name, (unsigned long long)a->line);
     else
         snprintf(buf, cap, "%s", name);
+}
+
+/* Make the articles added so far durable; open the next group unless
+ * last. A failure is fatal: the library has undone the group. */
+static void commit_group(run *R, int last)
+{
+    int rc = sheaf_index_commit(R->idx);
+    if (rc == SHEAF_OK) {
+        R->committed = R->added;
+        R->last_committed = R->last_added;
+        R->in_group = 0;
+        if (!last)
+            rc = sheaf_index_begin(R->idx);
+    }
+    if (rc != SHEAF_OK) {
+        diag("%s: cannot commit to the index: %s", R->opt->index,
+             sheaf_strerror(rc));
+        R->fatal = R->stop = 1;
+    }
+}
+
+static int add(run *R, const char *key, const record *rec,
+               const sheaf_signature *sig, sheaf_assignment *as)
+{
+    return sheaf_index_add_signature_at(R->idx, key, rec->time, sig, as);
 }
 
 static void add_article(run *R, batch *b, const record *rec,
@@ -192,11 +288,34 @@ static void add_article(run *R, batch *b, const record *rec,
         skip(R, rec, problem);
         return;
     }
+    if (R->skip_left) {
+        R->skip_left--;
+        return;
+    }
 
-    char key[24];
+    int number = rec->id_type == JSONL_NUMBER;
+    id = articles_intern(&R->arts, id, id_len);
+    size_t first = articles_find_id(&R->arts, id, id_len);
+    /* SHEAF_EEXIST while the key is taken: by an article of this run with
+     * the id, by the other type's (4471, "4471"), or, as the library says,
+     * by an earlier run's. */
+    int in_index = 0, rc = SHEAF_EEXIST;
     sheaf_assignment as;
-    key_of(R->arts.count, key);
-    int rc = sheaf_index_add_signature(R->idx, key, sig, &as);
+    const char *key = NULL;
+    if (first == NO_MATCH && !other_type_in_index(R, id, id_len, number)) {
+        key = first_key(R, id, id_len, number);
+        rc = add(R, key, rec, sig, &as);
+    }
+    if (rc == SHEAF_EEXIST) {
+        in_index = first == NO_MATCH;
+        for (uint64_t n = sheaf_index_size(R->idx); rc == SHEAF_EEXIST; n++) {
+            char tail[24];
+            snprintf(tail, sizeof tail, "%c%llu", number ? 'n' : 's',
+                     (unsigned long long)n);
+            key = key_with(R, id, id_len, tail);
+            rc = add(R, key, rec, sig, &as);
+        }
+    }
     if (rc != SHEAF_OK) {
         note(R, rec, "cannot add the article to the index: %s",
              sheaf_strerror(rc));
@@ -205,20 +324,29 @@ static void add_article(run *R, batch *b, const record *rec,
     }
     article a;
     memset(&a, 0, sizeof a);
-    a.id = articles_intern(&R->arts, id, id_len);
-    a.cluster = ordinal_of(as.cluster);
-    a.match = as.match ? ordinal_of(as.match) : NO_MATCH;
+    a.id = id;
+    a.key = key == id ? id : articles_intern(&R->arts, key, strlen(key));
     a.similarity = as.similarity;
     a.line = rec->line;
     a.file = rec->file;
-    a.id_number = rec->id_type == JSONL_NUMBER;
+    /* Document numbers are 32-bit, so a cluster size fits. */
+    a.cluster_size = (uint32_t)as.cluster_size;
+    a.id_number = (uint8_t)number;
     if (R->opt->format == FORMAT_GROUPS) {
         char snip[SNIPPET_BYTES + 4];
         size_t n = output_snippet(b->block + rec->text_off, rec->text_len, snip,
                                   sizeof snip);
         a.snippet = articles_intern(&R->arts, snip, n);
     }
-    size_t first = articles_add(&R->arts, &a, id_len);
+    size_t pos = articles_add(&R->arts, &a, first == NO_MATCH);
+    /* The cluster first: an earlier article entered as the match belongs
+     * to it. Most articles start their own, which needs no look-up. */
+    size_t cluster =
+        strcmp(as.cluster, a.key) == 0 ? pos : resolve(R, as.cluster, NO_MATCH);
+    R->arts.v[pos].cluster = cluster;
+    R->arts.v[pos].match = as.match ? resolve(R, as.match, cluster) : NO_MATCH;
+    R->added++;
+    R->last_added = pos;
 
     if (rec->bad_utf8) {
         R->warnings++;
@@ -231,9 +359,17 @@ static void add_article(run *R, batch *b, const record *rec,
         char where[512];
         describe_where(R, &R->arts.v[first], where, sizeof where);
         R->warnings++;
-        note(R, rec, "warning: id \"%s\" repeated (first at %s); both kept",
-             a.id, where);
+        note(R, rec, "warning: id \"%s\" repeated (first at %s); both kept", id,
+             where);
+    } else if (in_index) {
+        R->warnings++;
+        note(R, rec,
+             "warning: id \"%s\" is already in the index (an earlier run "
+             "added it); this article is added as another one",
+             id);
     }
+    if (R->stored && !R->opt->strict && ++R->in_group == GROUP_ARTICLES)
+        commit_group(R, 0);
 }
 
 /* Take a processed batch back: report, then cluster, in input order. */
@@ -242,6 +378,12 @@ static void consume(run *R, batch *b)
     char why[600];
     for (size_t i = 0; i < b->count && !R->stop; i++) {
         const record *rec = &b->recs[i];
+        /* Checked per record: the group committed on the way out should
+         * hold all that was added before the signal, nothing after. */
+        if (interrupt_signal()) {
+            R->interrupted = R->stop = 1;
+            break;
+        }
         switch ((record_status)rec->status) {
         case RECORD_OK:
             add_article(R, b, rec, &b->sigs[i]);
@@ -249,7 +391,7 @@ static void consume(run *R, batch *b)
         case RECORD_BLANK:
             break;
         default:
-            record_problem(rec, &R->fields, why, sizeof why);
+            record_problem(b, rec, &R->fields, why, sizeof why);
             skip(R, rec, why);
             break;
         }
@@ -273,7 +415,7 @@ static void progress(run *R)
         snprintf(eta, sizeof eta, ", ETA %d:%02d", (int)(left / 60),
                  (int)left % 60);
     }
-    diag_progress("%zu articles, %.1f MB, %.1f MB/s%s", R->arts.count, mb, rate,
+    diag_progress("%zu articles, %.1f MB, %.1f MB/s%s", R->added, mb, rate,
                   eta);
 }
 
@@ -281,13 +423,14 @@ static void summary(const run *R, const size_t *sizes)
 {
     size_t clusters = 0, largest = 0, grouped = 0;
     for (size_t i = 0; i < R->arts.count; i++) {
-        if (R->arts.v[i].cluster != i)
-            continue;
-        clusters++;
-        if (sizes[i] > largest)
-            largest = sizes[i];
-        if (sizes[i] > 1)
-            grouped += sizes[i];
+        const article *a = &R->arts.v[i];
+        if (a->cluster == i) {
+            clusters++;
+            if (sizes[i] > largest)
+                largest = sizes[i];
+        }
+        if (!a->earlier && sizes[a->cluster] > 1)
+            grouped++;
     }
     double secs = now() - R->start, mb = (double)R->rd.bytes / 1e6;
     struct rusage ru;
@@ -296,8 +439,8 @@ static void summary(const run *R, const size_t *sizes)
         peak = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
     diag("%zu article%s, %.1f MB read in %.2f s (%.1f MB/s), peak memory "
          "%.0f MiB",
-         R->arts.count, plural(R->arts.count), mb, secs,
-         secs > 0 ? mb / secs : 0.0, peak);
+         R->added, plural(R->added), mb, secs, secs > 0 ? mb / secs : 0.0,
+         peak);
     diag("%zu cluster%s, the largest of %zu; %zu article%s in clusters of "
          "two or more",
          clusters, plural(clusters), largest, grouped, plural(grouped));
@@ -305,6 +448,19 @@ static void summary(const run *R, const size_t *sizes)
          (unsigned long long)R->skipped_records, plural(R->skipped_records),
          (unsigned long long)R->skipped_files, plural(R->skipped_files),
          (unsigned long long)R->warnings, plural(R->warnings));
+    if (R->stored) {
+        size_t all = sheaf_index_size(R->idx);
+        size_t nclusters = sheaf_index_cluster_count(R->idx);
+        char skipped[64] = "";
+        uint64_t read_past = R->opt->skip_articles - R->skip_left;
+        if (read_past)
+            snprintf(skipped, sizeof skipped,
+                     " (%llu read past with --skip-articles)",
+                     (unsigned long long)read_past);
+        diag("index %s: %zu article%s added%s, %zu in all, in %zu cluster%s",
+             R->opt->index, R->added, plural(R->added), skipped, all, nclusters,
+             plural(nclusters));
+    }
 }
 
 /* Read, sign and cluster every input. */
@@ -355,6 +511,194 @@ static void cluster_all(run *R, unsigned threads)
     free(spare);
 }
 
+/* A threshold as written on the command line: the shortest of %.15g and
+ * %.17g that reads back as the same double, so unequal values never print
+ * alike. */
+static void format_threshold(double t, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.15g", t);
+    if (strtod(buf, NULL) != t)
+        snprintf(buf, n, "%.17g", t);
+}
+
+static void format_shingle(const sheaf_params *p, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s:%u",
+             p->shingle_kind == SHEAF_SHINGLE_CHAR ? "char" : "word",
+             p->shingle_size);
+}
+
+/* Report one difference; returns 1, to be counted. */
+static int report_difference(const options *o, const char *opt,
+                             const char *have, const char *want)
+{
+    diag("index %s was made with %s %s, not %s", o->index, opt, have, want);
+    return 1;
+}
+
+/* Report each clustering option given that differs from the parameters
+ * of the index (have); returns how many. */
+static int differences(const options *o, const sheaf_params *have)
+{
+    const sheaf_params *want = &o->params;
+    char a[64], b[64];
+    int n = 0;
+    if ((o->given & GIVEN_MODE) && want->mode != have->mode)
+        n += report_difference(o, "a --mode", "other than near", "near");
+    if ((o->given & GIVEN_THRESHOLD) && want->threshold != have->threshold) {
+        format_threshold(have->threshold, a, sizeof a);
+        format_threshold(want->threshold, b, sizeof b);
+        n += report_difference(o, "--threshold", a, b);
+    }
+    if ((o->given & GIVEN_SHINGLE) &&
+        (want->shingle_kind != have->shingle_kind ||
+         want->shingle_size != have->shingle_size)) {
+        format_shingle(have, a, sizeof a);
+        format_shingle(want, b, sizeof b);
+        n += report_difference(o, "--shingle", a, b);
+    }
+    if ((o->given & GIVEN_HASHES) && want->num_hashes != have->num_hashes) {
+        snprintf(a, sizeof a, "%u", have->num_hashes);
+        snprintf(b, sizeof b, "%u", want->num_hashes);
+        n += report_difference(o, "--hashes", a, b);
+    }
+    if ((o->given & GIVEN_BANDS) &&
+        (want->bands != have->bands || want->rows != have->rows)) {
+        snprintf(a, sizeof a, "%u --rows %u", have->bands, have->rows);
+        snprintf(b, sizeof b, "%u --rows %u", want->bands, want->rows);
+        n += report_difference(o, "--bands", a, b);
+    }
+    if ((o->given & GIVEN_SEED) && want->seed != have->seed) {
+        snprintf(a, sizeof a, "%llu", (unsigned long long)have->seed);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)want->seed);
+        n += report_difference(o, "--seed", a, b);
+    }
+    if ((o->given & GIVEN_WINDOW) && want->window != have->window) {
+        options_format_duration(have->window, a, sizeof a);
+        options_format_duration(want->window, b, sizeof b);
+        n += report_difference(o, "--window", a, b);
+    }
+    return n;
+}
+
+/* Why a new index at path could not be made, in the system's words when
+ * its directory is the reason: the library says only "input/output
+ * error". */
+static const char *creation_problem(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrdup(path) : xstrdup(".");
+    if (slash)
+        dir[slash == path ? 1 : slash - path] = '\0';
+    int ok = access(dir, W_OK | X_OK) == 0;
+    free(dir);
+    return ok ? sheaf_strerror(SHEAF_EIO) : strerror(errno);
+}
+
+/* Open the --index (creating it when absent), or make an index in memory.
+ * Returns 0, or the exit status after saying why not. */
+static int open_index(run *R)
+{
+    const options *o = R->opt;
+    const char *path = o->index;
+    int rc;
+    if (!path) {
+        if ((rc = sheaf_index_new(&o->params, &R->idx)) == SHEAF_OK)
+            return 0;
+        diag("cannot create the index: %s", sheaf_strerror(rc));
+        return EXIT_FATAL;
+    }
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        diag("%s: is a directory, not an index", path);
+        return EXIT_FATAL;
+    }
+    /* An existing index keeps its own parameters (NULL takes them), so a
+     * later run needs no options to agree with earlier ones; a new one is
+     * made with those given, or the defaults. */
+    int created = 0;
+    rc = sheaf_index_open(path, NULL, 0, &R->idx);
+    if (rc == SHEAF_ENOTFOUND) {
+        created = 1;
+        rc = sheaf_index_open(path, &o->params, 0, &R->idx);
+    }
+    switch (rc) {
+    case SHEAF_OK:
+        break;
+    case SHEAF_EBUSY:
+        diag("%s: the index is in use by another process (it takes one "
+             "writer at a time); nothing was read",
+             path);
+        return EXIT_FATAL;
+    case SHEAF_ECORRUPT:
+        diag("%s: the index is damaged, or not a sheaf index", path);
+        return EXIT_FATAL;
+    case SHEAF_EMISMATCH:
+        /* Opening without parameters compares none: the format differs. */
+        diag("%s: the index was made by another version of sheaf", path);
+        return EXIT_FATAL;
+    default:
+        if (exists)
+            diag("%s: cannot open the index: %s", path, sheaf_strerror(rc));
+        else
+            diag("%s: cannot create the index: %s", path,
+                 creation_problem(path));
+        return EXIT_FATAL;
+    }
+    R->stored = 1;
+    const sheaf_params *have = sheaf_index_params(R->idx);
+    if (!created && differences(o, have)) {
+        diag("an index keeps the parameters it was made with: leave those "
+             "options out to use them, or give another --index");
+        return EXIT_USAGE;
+    }
+    if (!o->quiet) {
+        size_t n = sheaf_index_size(R->idx);
+        if (created)
+            diag("index %s: created", path);
+        else
+            diag("index %s: %zu article%s in %zu cluster%s", path, n, plural(n),
+                 sheaf_index_cluster_count(R->idx),
+                 plural(sheaf_index_cluster_count(R->idx)));
+    }
+    if ((rc = sheaf_index_begin(R->idx)) != SHEAF_OK) {
+        diag("%s: cannot write to the index: %s", path, sheaf_strerror(rc));
+        return EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* How far a stored run got, when it did not finish: the articles it
+ * committed are a prefix of its input's, so --skip-articles resumes it. */
+static void report_committed(const run *R)
+{
+    char where[512];
+    if (!R->committed) {
+        diag("index %s: none of this run's articles were added", R->opt->index);
+        return;
+    }
+    describe_where(R, &R->arts.v[R->last_committed], where, sizeof where);
+    diag("index %s: this run added %zu article%s, through %s; resume with "
+         "--skip-articles %llu",
+         R->opt->index, R->committed, plural(R->committed), where,
+         (unsigned long long)(R->opt->skip_articles + R->committed));
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "a signal";
+    }
+}
+
 int cluster_run(const options *o)
 {
     run R;
@@ -365,8 +709,11 @@ int cluster_run(const options *o)
     memset(&inputs, 0, sizeof inputs);
     R.opt = o;
     R.inputs = &inputs;
-    R.fields = (jsonl_fields){o->id_field, strlen(o->id_field), o->text_field,
-                              strlen(o->text_field)};
+    R.fields.json = (jsonl_fields){o->id_field, strlen(o->id_field),
+                                   o->text_field, strlen(o->text_field)};
+    R.fields.time = o->time_field;
+    R.fields.time_len = o->time_field ? strlen(o->time_field) : 0;
+    R.skip_left = o->skip_articles;
     R.start = now();
     if (!o->quiet && isatty(STDERR_FILENO))
         diag_progress_enable();
@@ -384,13 +731,24 @@ int cluster_run(const options *o)
         input_list_free(&inputs);
         return EXIT_SKIPPED;
     }
-    int rc = sheaf_index_new(&o->params, &R.idx);
-    if (rc != SHEAF_OK) {
-        diag("cannot create the index: %s", sheaf_strerror(rc));
+    int status = open_index(&R);
+    if (status != 0) {
+        sheaf_index_free(R.idx);
         outfile_discard(&out);
         input_list_free(&inputs);
-        return EXIT_FATAL;
+        return status;
     }
+    if (sheaf_index_params(R.idx)->window && !o->time_field) {
+        char w[32];
+        options_format_duration(sheaf_index_params(R.idx)->window, w, sizeof w);
+        diag("warning: without --time-field the articles have no time, so "
+             "the window (%s) does not apply to them",
+             w);
+        R.warnings++;
+    }
+    /* Only a stored run has anything to save before it ends. */
+    if (R.stored)
+        interrupt_catch();
     articles_init(&R.arts);
     /* With one thread, everything happens on it, decompression too. */
     reader_init(&R.rd, &inputs, o->max_record, o->threads > 1);
@@ -398,30 +756,69 @@ int cluster_run(const options *o)
     cluster_all(&R, o->threads);
     diag_progress_clear();
 
-    int status;
-    if (R.stop) {
+    /* Interrupted, the run still keeps and writes what it added, unless
+     * --strict asked for all or nothing. */
+    int keep = !R.fatal && (!R.stop || (R.interrupted && !o->strict));
+    if (keep && R.stored)
+        commit_group(&R, 1);
+    if (R.fatal || !keep) {
         outfile_discard(&out);
-        if (!R.fatal)
-            diag("stopped at the first problem (--strict); nothing written");
+        if (R.stored && R.fatal)
+            report_committed(&R);
+        else if (R.interrupted)
+            diag("interrupted by %s: nothing written%s (--strict)",
+                 signal_name(interrupt_signal()),
+                 R.stored ? " or added to the index" : "");
+        else
+            diag("stopped at the first problem (--strict); nothing written%s",
+                 R.stored ? " or added to the index" : "");
         status = R.fatal ? EXIT_FATAL : EXIT_SKIPPED;
     } else {
         size_t *sizes = xcalloc(R.arts.count + 1, sizeof *sizes);
-        for (size_t i = 0; i < R.arts.count; i++)
-            sizes[R.arts.v[i].cluster]++;
+        for (size_t i = 0; i < R.arts.count; i++) {
+            const article *a = &R.arts.v[i];
+            if (!a->earlier && a->cluster_size > sizes[a->cluster])
+                sizes[a->cluster] = a->cluster_size;
+        }
         output_write(&out, o->format, &R.arts, sizes);
-        if (outfile_commit(&out) != 0)
+        if (outfile_commit(&out) != 0) {
             status = EXIT_FATAL;
-        else
+            if (R.stored && R.added)
+                diag("index %s: this run's %zu article%s stay in the index, "
+                     "but their lines are lost",
+                     o->index, R.added, plural(R.added));
+        } else {
             status =
                 R.skipped_records || R.skipped_files ? EXIT_SKIPPED : EXIT_OK;
+        }
         if (!o->quiet)
             summary(&R, sizes);
         free(sizes);
+        if (R.skip_left && !R.interrupted)
+            diag("warning: --skip-articles %llu, but the input had only %llu "
+                 "articles",
+                 (unsigned long long)o->skip_articles,
+                 (unsigned long long)(o->skip_articles - R.skip_left));
+        if (R.interrupted && !R.added) {
+            diag("interrupted by %s before adding an article",
+                 signal_name(interrupt_signal()));
+        } else if (R.interrupted) {
+            char where[512];
+            describe_where(&R, &R.arts.v[R.last_added], where, sizeof where);
+            diag("interrupted by %s after %zu article%s (through %s): they "
+                 "are in the index and written; resume with --skip-articles "
+                 "%llu",
+                 signal_name(interrupt_signal()), R.added, plural(R.added),
+                 where, (unsigned long long)(o->skip_articles + R.added));
+        }
     }
     reader_free(&R.rd);
     articles_free(&R.arts);
     sheaf_index_free(R.idx);
     input_list_free(&inputs);
     free(R.scratch);
+    free(R.keybuf);
+    if (R.interrupted)
+        interrupt_reraise();
     return status;
 }

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "diag.h"
+#include "interrupt.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------ the list */
@@ -240,7 +242,8 @@ struct bsrc {
     ZSTD_inBuffer zin;
     size_t zret; /* last ZSTD_decompressStream result: 0 at a frame's end */
     char err[256];
-    decoder *dec; /* NULL: decompression happens in bsrc_read */
+    decoder *dec;    /* NULL: decompression happens in bsrc_read */
+    int interrupted; /* a wait for the decoder gave up on a signal */
 };
 
 static ssize_t fail_read(bsrc *s, const char *fmt, const char *detail)
@@ -259,9 +262,7 @@ static int refill(bsrc *s)
     /* The decoder thread can be cancelled here, and only here: blocked on
      * a pipe, with no lock held (see bsrc_close). */
     pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &cancel);
-    do
-        n = read(s->fd, s->in, IN_BUF);
-    while (n < 0 && errno == EINTR);
+    n = interrupt_read(s->fd, s->in, IN_BUF);
     pthread_setcancelstate(cancel, NULL);
     if (n < 0) {
         fail_read(s, "read error: %s", strerror(errno));
@@ -281,9 +282,10 @@ bsrc *bsrc_open(const input_file *f, int threaded, char *msg, size_t msglen)
 {
     int fd = STDIN_FILENO;
     if (f->path) {
+        /* Opening a fifo waits for a writer: a stopping run gives up. */
         do
             fd = open(f->path, O_RDONLY);
-        while (fd < 0 && errno == EINTR);
+        while (fd < 0 && errno == EINTR && !interrupt_signal());
         if (fd < 0) {
             snprintf(msg, msglen, "%s", strerror(errno));
             return NULL;
@@ -294,10 +296,7 @@ bsrc *bsrc_open(const input_file *f, int threaded, char *msg, size_t msglen)
     s->in = xmalloc(IN_BUF);
     /* Read until the magic bytes can be seen: a pipe may deliver less. */
     while (!s->eof && s->in_len < 4) {
-        ssize_t n;
-        do
-            n = read(fd, s->in + s->in_len, IN_BUF - s->in_len);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = interrupt_read(fd, s->in + s->in_len, IN_BUF - s->in_len);
         if (n < 0) {
             snprintf(msg, msglen, "read error: %s", strerror(errno));
             bsrc_close(s);
@@ -349,10 +348,7 @@ static ssize_t plain_read(bsrc *s, char *dst, size_t cap)
     /* Past the read-ahead: straight into the caller's buffer. */
     if (cap > SSIZE_MAX)
         cap = SSIZE_MAX;
-    ssize_t n;
-    do
-        n = read(s->fd, dst, cap);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = interrupt_read(s->fd, dst, cap);
     if (n < 0)
         return fail_read(s, "read error: %s", strerror(errno));
     if (n == 0)
@@ -501,7 +497,7 @@ static void start_decoder(bsrc *s)
     pthread_cond_init(&d->cond, NULL);
     d->consumed = s->consumed;
     s->dec = d;
-    if (pthread_create(&d->thread, NULL, decoder_main, s) != 0) {
+    if (interrupt_thread_create(&d->thread, decoder_main, s) != 0) {
         /* No thread: decompress in bsrc_read, as without one. */
         s->dec = NULL;
         pthread_mutex_destroy(&d->lock);
@@ -512,13 +508,32 @@ static void start_decoder(bsrc *s)
     }
 }
 
-/* Hand out decoded bytes from the oldest chunk. */
+/* How long the main thread waits for the decoder before it looks whether
+ * the run is being interrupted: a signal cannot wake a condition wait, and
+ * the decoder may be blocked on a pipe that never delivers. */
+#define DECODER_POLL_NS 100000000L
+
+/* Hand out decoded bytes from the oldest chunk; -1 once a signal was
+ * caught (see interrupt.h) while waiting for one. */
 static ssize_t take(bsrc *s, char *dst, size_t cap)
 {
     decoder *d = s->dec;
     pthread_mutex_lock(&d->lock);
-    while (d->head == d->tail)
-        pthread_cond_wait(&d->cond, &d->lock);
+    while (d->head == d->tail) {
+        if (interrupt_signal()) {
+            pthread_mutex_unlock(&d->lock);
+            s->interrupted = 1;
+            return -1;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += DECODER_POLL_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&d->cond, &d->lock, &until);
+    }
     chunk *c = &d->chunks[d->head % CHUNKS];
     d->consumed = c->consumed;
     pthread_mutex_unlock(&d->lock);
@@ -543,7 +558,9 @@ ssize_t bsrc_read(bsrc *s, char *dst, size_t cap)
 
 const char *bsrc_error(const bsrc *s)
 {
-    return s->err;
+    /* err belongs to the decoder thread until it hands over its last
+     * chunk, which an interrupted wait did not see. */
+    return s->interrupted ? strerror(EINTR) : s->err;
 }
 
 uint64_t bsrc_consumed(const bsrc *s)

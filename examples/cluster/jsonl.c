@@ -4,7 +4,7 @@
  * Speed comes from three choices: strings are scanned eight bytes at a time
  * for the only bytes that end a plain run (quote, backslash, control
  * character); values of other fields are validated without being stored;
- * and the two wanted strings are decoded in place, each starting where its
+ * and the wanted strings are decoded in place, each starting where its
  * own raw bytes start, so a string without escapes is not copied at all.
  * Decoding never writes past the byte it has read (every escape is at least
  * as long as its UTF-8), which is what makes in-place decoding safe.
@@ -247,10 +247,12 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
     return JSONL_OK;
 }
 
-static jsonl_error parse_number(parser *p)
+/* The end of the JSON number starting at s[i]; when it is malformed, the
+ * position where that shows, with *bad set. */
+static size_t scan_number(const char *s, size_t i, size_t len, int *bad)
 {
-    const char *s = p->s;
-    size_t i = p->pos, len = p->len, digits;
+    size_t digits;
+    *bad = 1;
     if (i < len && s[i] == '-')
         i++;
     if (i < len && s[i] == '0') {
@@ -259,13 +261,13 @@ static jsonl_error parse_number(parser *p)
         for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
             digits++;
         if (!digits)
-            goto bad;
+            return i;
     }
     if (i < len && s[i] == '.') {
         for (i++, digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
             digits++;
         if (!digits)
-            goto bad;
+            return i;
     }
     if (i < len && (s[i] == 'e' || s[i] == 'E')) {
         i++;
@@ -274,13 +276,17 @@ static jsonl_error parse_number(parser *p)
         for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
             digits++;
         if (!digits)
-            goto bad;
+            return i;
     }
-    p->pos = i;
-    return JSONL_OK;
-bad:
-    p->pos = i;
-    return syntax_error(p, JSONL_BAD_NUMBER);
+    *bad = 0;
+    return i;
+}
+
+static jsonl_error parse_number(parser *p)
+{
+    int bad;
+    p->pos = scan_number(p->s, p->pos, p->len, &bad);
+    return bad ? syntax_error(p, JSONL_BAD_NUMBER) : JSONL_OK;
 }
 
 static jsonl_error literal(parser *p, const char *word, size_t n)
@@ -399,10 +405,18 @@ static jsonl_error field_value(parser *p, jsonl_value *v)
 jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
                         jsonl_result *r)
 {
+    return jsonl_parse_timed(f, NULL, 0, line, len, r);
+}
+
+jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
+                              size_t time_len, char *line, size_t len,
+                              jsonl_result *r)
+{
     parser p = {line, len, 0, 0, 1};
     jsonl_error e;
     r->id = (jsonl_value){JSONL_ABSENT, 0, 0};
     r->text = r->id;
+    r->time = r->id;
     r->error_at = 0;
     skip_ws(&p);
     if (p.pos == len)
@@ -438,6 +452,9 @@ jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
             else if (klen == f->text_len &&
                      memcmp(line + koff, f->text, klen) == 0)
                 e = field_value(&p, &r->text);
+            else if (time && klen == time_len &&
+                     memcmp(line + koff, time, klen) == 0)
+                e = field_value(&p, &r->time);
             else
                 e = skip_value(&p, &t);
             if (e != JSONL_OK)
@@ -461,6 +478,12 @@ jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
 out:
     r->error_at = p.error_at;
     return e;
+}
+
+int jsonl_is_number(const char *s, size_t len)
+{
+    int bad;
+    return scan_number(s, 0, len, &bad) == len && !bad;
 }
 
 const char *jsonl_strerror(jsonl_error e)

@@ -1,11 +1,12 @@
 /*
- * The JSONL record parser: one JSON object per line, of which only two
- * top-level fields matter, the id and the text.
+ * The JSONL record parser: one JSON object per line, of which only three
+ * top-level fields matter, the id, the text and (optionally) the
+ * publication time.
  *
  * It is the hot path of the clusterer, so it is not a general JSON library:
  * it validates the whole line (so malformed lines are rejected, never half
- * read) but builds nothing, decodes only the two fields it wants, and does
- * so in place, in the line's own buffer.
+ * read) but builds nothing, decodes only the fields it wants, and does so
+ * in place, in the line's own buffer.
  */
 #ifndef CLUSTER_JSONL_H
 #define CLUSTER_JSONL_H
@@ -63,7 +64,8 @@ typedef struct jsonl_value {
 typedef struct jsonl_result {
     jsonl_value id;
     jsonl_value text;
-    size_t error_at; /* byte offset in the line where the error was seen */
+    jsonl_value time; /* JSONL_ABSENT unless asked for (jsonl_parse_timed) */
+    size_t error_at;  /* byte offset in the line where the error was seen */
 } jsonl_result;
 
 /* Nesting deeper than this is rejected (JSONL_TOO_DEEP) rather than risking
@@ -79,6 +81,16 @@ typedef struct jsonl_result {
  * r->error_at set; r's values are meaningful only on JSONL_OK. Thread-safe. */
 jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
                         jsonl_result *r);
+
+/* jsonl_parse, also extracting the field named time[0..time_len) into
+ * r->time (none when time is NULL). A separate entry point keeps
+ * jsonl_fields as existing callers initialise it. */
+jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
+                              size_t time_len, char *line, size_t len,
+                              jsonl_result *r);
+
+/* Whether s[0..len) is exactly one JSON number (-0.5e3, 12). */
+int jsonl_is_number(const char *s, size_t len);
 
 /* A short English description of an error ("expected ':' after a key"). */
 const char *jsonl_strerror(jsonl_error e);

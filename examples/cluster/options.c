@@ -39,6 +39,11 @@ void options_help(FILE *f)
         "                        or a number, written as it appears; a record\n"
         "                        without one is named FILE:LINE\n"
         "      --text-field NAME JSON field of the text (default text)\n"
+        "      --time-field NAME JSON field of the publication time, if any:\n"
+        "                        RFC 3339 (2016-11-20T16:31:00Z, or a date,\n"
+        "                        2016-11-20, for its midnight UTC) or epoch\n"
+        "                        seconds (1479659460); null or no field: no\n"
+        "                        time\n"
         "      --max-record-bytes N  skip longer JSONL lines and text files\n"
         "                        (default 64M; suffixes K, M, G)\n"
         "Output options:\n"
@@ -63,10 +68,25 @@ void options_help(FILE *f)
         "      --bands B --rows R  LSH banding, B * R <= N (default: chosen\n"
         "                        from the threshold)\n"
         "      --seed S          hash seed (default 0)\n"
+        "      --window DURATION  join only articles published within\n"
+        "                        DURATION of each other (72h, 3d, 90m, 3600s\n"
+        "                        or seconds; default 0: no window); articles\n"
+        "                        without a time are compared with all\n"
         "      --threads N       signing threads, and with more than one a\n"
         "                        thread for decompression (default: all\n"
         "                        cores); the output is the same whatever N\n"
         "                        is\n"
+        "Index options:\n"
+        "      --index PATH      add the articles to the index stored at PATH\n"
+        "                        (created when absent, with the clustering\n"
+        "                        options given or their defaults), joining\n"
+        "                        the clusters of earlier runs, and write the\n"
+        "                        lines of this run's articles. An existing\n"
+        "                        index keeps its own parameters: clustering\n"
+        "                        options that differ from them are an error\n"
+        "      --skip-articles N  read past the first N articles without\n"
+        "                        adding or writing them, to resume a run that\n"
+        "                        was interrupted after adding N\n"
         "Other options:\n"
         "      --strict          stop at the first bad record or file\n"
         "  -q, --quiet           no progress line and no summary\n"
@@ -77,16 +97,25 @@ void options_help(FILE *f)
         "id that is not a string or number, an over-long line) and unreadable\n"
         "or corrupt files are reported on stderr as FILE:LINE: what is wrong,\n"
         "and skipped; every good record is still clustered and written.\n"
-        "Invalid UTF-8 and repeated ids are warnings: those articles are\n"
-        "clustered and written too.\n"
+        "A time field that is present but not a valid time skips its record\n"
+        "too. Invalid UTF-8 and repeated ids (also ids already in the\n"
+        "--index) are warnings: those articles are clustered and written\n"
+        "too.\n"
         "\n"
         "Exit status:\n"
         "  0  every record was clustered and the output written\n"
         "  1  some records or files were skipped (the output has all the\n"
         "     others); with --strict, stopped at the first and wrote nothing\n"
-        "  2  bad command line; nothing was read\n"
-        "  3  fatal error (output not writable, disk full, out of memory);\n"
-        "     no output file was left behind\n",
+        "  2  bad command line, or clustering options that differ from\n"
+        "     those of the --index; nothing was read\n"
+        "  3  fatal error (output not writable, disk full, out of memory, the\n"
+        "     index unusable or in use by another process); no output file\n"
+        "     was left behind\n"
+        "On SIGINT, SIGTERM or SIGHUP a run with --index stops after the\n"
+        "article in hand, commits the articles added so far, writes their\n"
+        "lines and says how far it got, then ends by the signal; a second\n"
+        "signal ends it at once, losing only the articles added since the\n"
+        "last commit (one per 10000 articles).\n",
         f);
 }
 
@@ -167,6 +196,49 @@ static int parse_size(const char *opt, const char *s, size_t *out)
     return 0;
 }
 
+/* A duration: whole seconds, or a whole number of seconds, minutes, hours
+ * or days with the suffix s, m, h or d. */
+static int parse_duration(const char *opt, const char *s, int64_t *out)
+{
+    static const struct {
+        char suffix;
+        int64_t seconds;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    const char *want = "a duration (72h, 3d, 90m, 3600s or seconds)";
+    char *end;
+    if (*s < '0' || *s > '9')
+        return bad(opt, s, want);
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    int64_t unit = 1;
+    if (*end) {
+        size_t i = 0, n = sizeof units / sizeof units[0];
+        while (i < n && units[i].suffix != *end)
+            i++;
+        if (i == n || end[1])
+            return bad(opt, s, want);
+        unit = units[i].seconds;
+    }
+    if (errno || v > (unsigned long long)(INT64_MAX / unit))
+        return bad(opt, s, want);
+    *out = (int64_t)v * unit;
+    return 0;
+}
+
+void options_format_duration(int64_t seconds, char *buf, size_t n)
+{
+    if (seconds != 0 && seconds % 86400 == 0)
+        snprintf(buf, n, "%lldd", (long long)(seconds / 86400));
+    else if (seconds != 0 && seconds % 3600 == 0)
+        snprintf(buf, n, "%lldh", (long long)(seconds / 3600));
+    else if (seconds != 0 && seconds % 60 == 0)
+        snprintf(buf, n, "%lldm", (long long)(seconds / 60));
+    else if (seconds != 0)
+        snprintf(buf, n, "%llds", (long long)seconds);
+    else
+        snprintf(buf, n, "0");
+}
+
 static int parse_shingle(const char *opt, const char *s, sheaf_params *p)
 {
     const char *colon = strchr(s, ':');
@@ -195,6 +267,7 @@ typedef enum opt_id {
     OPT_INPUT_FORMAT,
     OPT_ID_FIELD,
     OPT_TEXT_FIELD,
+    OPT_TIME_FIELD,
     OPT_MAX_RECORD,
     OPT_MODE,
     OPT_THRESHOLD,
@@ -203,6 +276,9 @@ typedef enum opt_id {
     OPT_BANDS,
     OPT_ROWS,
     OPT_SEED,
+    OPT_WINDOW,
+    OPT_INDEX,
+    OPT_SKIP_ARTICLES,
     OPT_THREADS,
     OPT_STRICT,
     OPT_QUIET,
@@ -223,6 +299,7 @@ static const opt_def OPTIONS[] = {
     {"input-format", 0, 1, OPT_INPUT_FORMAT},
     {"id-field", 0, 1, OPT_ID_FIELD},
     {"text-field", 0, 1, OPT_TEXT_FIELD},
+    {"time-field", 0, 1, OPT_TIME_FIELD},
     {"max-record-bytes", 0, 1, OPT_MAX_RECORD},
     {"mode", 0, 1, OPT_MODE},
     {"threshold", 0, 1, OPT_THRESHOLD},
@@ -231,6 +308,9 @@ static const opt_def OPTIONS[] = {
     {"bands", 0, 1, OPT_BANDS},
     {"rows", 0, 1, OPT_ROWS},
     {"seed", 0, 1, OPT_SEED},
+    {"window", 0, 1, OPT_WINDOW},
+    {"index", 0, 1, OPT_INDEX},
+    {"skip-articles", 0, 1, OPT_SKIP_ARTICLES},
     {"threads", 0, 1, OPT_THREADS},
     {"strict", 0, 0, OPT_STRICT},
     {"quiet", 'q', 0, OPT_QUIET},
@@ -292,12 +372,15 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
         return 0;
     case OPT_ID_FIELD:
     case OPT_TEXT_FIELD:
+    case OPT_TIME_FIELD:
         if (!*v)
             return bad(opt, v, "a field name");
         if (id == OPT_ID_FIELD)
             o->id_field = v;
-        else
+        else if (id == OPT_TEXT_FIELD)
             o->text_field = v;
+        else
+            o->time_field = v;
         return 0;
     case OPT_MAX_RECORD:
         return parse_size(opt, v, &o->max_record);
@@ -307,6 +390,7 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
             return -1;
         }
         p->mode = SHEAF_MODE_NEAR;
+        o->given |= GIVEN_MODE;
         return 0;
     case OPT_THRESHOLD: {
         char *end;
@@ -315,19 +399,37 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
         if (!*v || *end || errno || !(t > 0.0 && t <= 1.0))
             return bad(opt, v, "a number in (0, 1]");
         p->threshold = t;
+        o->given |= GIVEN_THRESHOLD;
         return 0;
     }
     case OPT_SHINGLE:
+        o->given |= GIVEN_SHINGLE;
         return parse_shingle(opt, v, p);
     case OPT_HASHES:
+        o->given |= GIVEN_HASHES;
         return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->num_hashes);
     case OPT_BANDS:
+        o->given |= GIVEN_BANDS;
         return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->bands);
     case OPT_ROWS:
+        o->given |= GIVEN_BANDS;
         return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->rows);
     case OPT_SEED:
         if (parse_u64(v, &p->seed))
             return bad(opt, v, "a whole number in 0..2^64-1");
+        o->given |= GIVEN_SEED;
+        return 0;
+    case OPT_WINDOW:
+        o->given |= GIVEN_WINDOW;
+        return parse_duration(opt, v, &p->window);
+    case OPT_INDEX:
+        if (!*v)
+            return bad(opt, v, "a file name");
+        o->index = v;
+        return 0;
+    case OPT_SKIP_ARTICLES:
+        if (parse_u64(v, &o->skip_articles))
+            return bad(opt, v, "a whole number");
         return 0;
     case OPT_THREADS:
         return parse_uint(opt, v, 1, MAX_THREADS, &o->threads);
@@ -361,6 +463,13 @@ static int check(options *o)
     }
     if (strcmp(o->id_field, o->text_field) == 0) {
         diag("--id-field and --text-field are both '%s'", o->id_field);
+        return -1;
+    }
+    if (o->time_field && (strcmp(o->time_field, o->id_field) == 0 ||
+                          strcmp(o->time_field, o->text_field) == 0)) {
+        diag("--time-field and --%s-field are both '%s'",
+             strcmp(o->time_field, o->id_field) == 0 ? "id" : "text",
+             o->time_field);
         return -1;
     }
     /* The library has the last word; the checks above name the option

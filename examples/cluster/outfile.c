@@ -22,7 +22,7 @@
  * cleared (with signals still installed) only after rename or unlink. */
 static char *volatile pending_tmp;
 
-static void remove_pending(void)
+void outfile_remove_temporary(void)
 {
     char *t = pending_tmp;
     if (t)
@@ -31,7 +31,7 @@ static void remove_pending(void)
 
 static void on_signal(int sig)
 {
-    remove_pending();
+    outfile_remove_temporary();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -43,7 +43,7 @@ static void guard_tmp(char *tmp)
     if (installed)
         return;
     installed = 1;
-    atexit(remove_pending);
+    atexit(outfile_remove_temporary);
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old, sa;

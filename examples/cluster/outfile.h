@@ -35,4 +35,8 @@ int outfile_commit(outfile *o);
 /* Give up: close, and remove the temporary file if any. */
 void outfile_discard(outfile *o);
 
+/* Remove the temporary file of an atomic write in progress, if any, and
+ * nothing else: safe in a signal handler. */
+void outfile_remove_temporary(void);
+
 #endif

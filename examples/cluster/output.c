@@ -76,6 +76,8 @@ static void write_tsv(outfile *o, const articles *a)
 {
     for (size_t i = 0; i < a->count; i++) {
         const article *x = &a->v[i];
+        if (x->earlier)
+            continue;
         outfile_puts(o, x->id);
         outfile_write(o, "\t", 1);
         outfile_puts(o, a->v[x->cluster].id);
@@ -88,6 +90,8 @@ static void write_jsonl(outfile *o, const articles *a, const size_t *sizes)
     for (size_t i = 0; i < a->count; i++) {
         const article *x = &a->v[i];
         char size[32];
+        if (x->earlier)
+            continue;
         outfile_puts(o, "{\"id\":");
         json_id(o, x);
         outfile_puts(o, ",\"cluster\":");
@@ -109,34 +113,51 @@ static void write_jsonl(outfile *o, const articles *a, const size_t *sizes)
 
 static void write_groups(outfile *o, const articles *a, const size_t *sizes)
 {
-    size_t groups = 0, grouped = 0;
-    /* Members of each cluster in input order: one pass per cluster would
-     * be quadratic, so chain each article to the next of its cluster. */
+    size_t groups = 0, grouped = 0, ours = 0;
+    /* This run's members of each cluster in input order: one pass per
+     * cluster would be quadratic, so chain each article to the next of its
+     * cluster. Earlier runs' articles are counted in sizes, not listed:
+     * their texts are not at hand. */
     size_t *next = xreallocarray(NULL, a->count + 1, sizeof *next);
+    size_t *head = xreallocarray(NULL, a->count + 1, sizeof *head);
     size_t *last = xreallocarray(NULL, a->count + 1, sizeof *last);
+    for (size_t i = 0; i < a->count; i++)
+        head[i] = NO_MATCH;
     for (size_t i = 0; i < a->count; i++) {
+        if (a->v[i].earlier)
+            continue;
+        ours++;
         next[i] = NO_MATCH;
         size_t c = a->v[i].cluster;
-        if (c != i)
+        if (head[c] == NO_MATCH)
+            head[c] = i;
+        else
             next[last[c]] = i;
         last[c] = i;
     }
     for (size_t c = 0; c < a->count; c++) {
-        if (a->v[c].cluster != c || sizes[c] < 2)
+        if (a->v[c].cluster != c || sizes[c] < 2 || head[c] == NO_MATCH)
             continue;
         char line[96];
         int width = 0;
-        for (size_t i = c; i != NO_MATCH; i = next[i]) {
+        size_t members = 0;
+        for (size_t i = head[c]; i != NO_MATCH; i = next[i]) {
             size_t w = strlen(a->v[i].id);
             if (w > (size_t)width)
                 width = w > ID_WIDTH_MAX ? ID_WIDTH_MAX : (int)w;
+            members++;
         }
         groups++;
-        grouped += sizes[c];
-        snprintf(line, sizeof line, "%s%zu articles:\n", groups > 1 ? "\n" : "",
-                 sizes[c]);
+        grouped += members;
+        if (members < sizes[c])
+            snprintf(line, sizeof line,
+                     "%s%zu articles, %zu of them added by earlier runs:\n",
+                     groups > 1 ? "\n" : "", sizes[c], sizes[c] - members);
+        else
+            snprintf(line, sizeof line, "%s%zu articles:\n",
+                     groups > 1 ? "\n" : "", sizes[c]);
         outfile_puts(o, line);
-        for (size_t i = c; i != NO_MATCH; i = next[i]) {
+        for (size_t i = head[c]; i != NO_MATCH; i = next[i]) {
             const article *x = &a->v[i];
             snprintf(line, sizeof line, "  %-*s  ", width, x->id);
             outfile_puts(o, line);
@@ -156,7 +177,7 @@ static void write_groups(outfile *o, const articles *a, const size_t *sizes)
         }
     }
     char summary[160];
-    size_t alone = a->count - grouped;
+    size_t alone = ours - grouped;
     snprintf(summary, sizeof summary,
              "%s%zu cluster%s of two or more hold%s %zu articles; %zu "
              "article%s stand%s alone.\n",
@@ -165,6 +186,7 @@ static void write_groups(outfile *o, const articles *a, const size_t *sizes)
              alone == 1 ? "s" : "");
     outfile_puts(o, summary);
     free(next);
+    free(head);
     free(last);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "interrupt.h"
 #include "xalloc.h"
 
 struct pipeline {
@@ -59,7 +60,7 @@ pipeline *pipeline_new(unsigned threads, size_t depth, const work_ctx *ctx)
         return p;
     p->threads = xcalloc(threads, sizeof *p->threads);
     for (unsigned i = 0; i < threads; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker, p) != 0) {
+        if (interrupt_thread_create(&p->threads[i], worker, p) != 0) {
             /* Fewer workers are slower, not wrong. */
             if (i == 0) {
                 diag("warning: cannot start threads; signing on one");
