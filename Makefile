@@ -50,6 +50,7 @@ help:
 	@echo "make demo     install missing packages, build, cluster the sample corpus"
 	@echo "make test     install missing packages, build, run every test"
 	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
+	@echo "make eval     story mode on ../shared: Multi-News scores, the seeds alone and mixed in"
 	@echo "make asan     rebuild in build-asan/ and run the tests under AddressSanitizer"
 	@echo "make ubsan    rebuild in build-ubsan/ and run the tests under UBSan"
 	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
@@ -205,3 +206,41 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz
+
+# ------------------------------------------------------------ story mode
+# Story mode (lib/story.c) on the shared evaluation data: bench/story_eval.c
+# clusters the Multi-News validation split, the five seed articles alone,
+# and the seeds after the split, and ../shared/tools/score_story.py scores
+# them (EVAL_ARGS: options for story-eval, e.g. --threshold 0.12).
+SHARED       ?= ../shared
+STORY_EVAL   := $(BUILD)/story-eval
+EVAL_DIR     := $(BUILD)/eval
+EVAL_ARGS    ?=
+TEST_LDFLAGS_test_story := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
+.PHONY: eval
+
+$(STORY_EVAL): bench/story_eval.c $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_CLI)
+
+eval: deps
+	@$(MAKE) --no-print-directory $(STORY_EVAL)
+	@if [ ! -f $(SHARED)/corpora/multinews/val.jsonl.gz ] || [ ! -d $(SHARED)/seeds ]; then \
+	  echo "sheaf: $(SHARED) (Multi-News split and seeds) absent: nothing to evaluate"; exit 0; fi; \
+	set -e; mkdir -p $(EVAL_DIR); score=$(SHARED)/tools/score_story.py; \
+	val=$(SHARED)/corpora/multinews/val.jsonl.gz; seeds=$$(ls $(SHARED)/seeds/*.txt); \
+	for f in $$seeds; do id=$$(basename $$f .txt); \
+	  case $$id in 00[0-3]_*) st=lima;; *) st=hangzhou;; esac; \
+	  printf '{"id": "%s", "story": "%s", "noise": false, "text": ""}\n' $$id $$st; \
+	done > $(EVAL_DIR)/seeds-gold.jsonl; \
+	echo "== Multi-News validation, story mode, $$(basename $$val)"; \
+	$(STORY_EVAL) $(EVAL_ARGS) --out $(EVAL_DIR)/val.tsv $$val; \
+	python3 $$score $$val $(EVAL_DIR)/val.tsv --exclude-noise --label story | tail -n 12; \
+	echo "== the seeds alone (want {000,001,002,003} {004})"; \
+	$(STORY_EVAL) $(EVAL_ARGS) --out $(EVAL_DIR)/seeds.tsv $$seeds; \
+	cat $(EVAL_DIR)/seeds.tsv; \
+	python3 $$score $(EVAL_DIR)/seeds-gold.jsonl $(EVAL_DIR)/seeds.tsv | tail -n 1; \
+	echo "== the seeds after the Multi-News split"; \
+	$(STORY_EVAL) $(EVAL_ARGS) --out $(EVAL_DIR)/mixed.tsv $$val $$seeds; \
+	grep -E '^00[0-4]_' $(EVAL_DIR)/mixed.tsv; \
+	python3 $$score $(EVAL_DIR)/seeds-gold.jsonl $(EVAL_DIR)/mixed.tsv | tail -n 1

@@ -111,15 +111,27 @@ typedef enum sheaf_scheme {
 } sheaf_scheme;
 
 typedef enum sheaf_mode {
-    /* Near-duplicates: copies, reprints, trimmed and retitled versions. */
-    SHEAF_MODE_NEAR = 1
+    /* Near-duplicates: copies, reprints, trimmed and retitled versions.
+     * Similarity: estimated Jaccard of the shingle sets. */
+    SHEAF_MODE_NEAR = 1,
+    /* Stories: different outlets' own write-ups of one event. Each article
+     * becomes a vector of its salient terms, weighted by how rare they are
+     * in the stream so far; a weighted MinHash finds candidate clusters,
+     * and an article joins the cluster whose members it resembles most
+     * (mean cosine), when that stands out from the next clusters of its
+     * topic. Publication times weigh in: an article a day off a story needs
+     * twice the similarity. Uses threshold (a cosine; default 0.1),
+     * num_hashes (default 48) and seed; not the shingle settings, and it
+     * needs the text: signatures are for near mode. In memory only in this
+     * release (sheaf_index_open refuses it). */
+    SHEAF_MODE_STORY = 2
 } sheaf_mode;
 
 #define SHEAF_MAX_HASHES 1024     /* largest num_hashes */
 #define SHEAF_MAX_SHINGLE_SIZE 32 /* largest shingle_size */
 
 typedef struct sheaf_params {
-    sheaf_mode mode;                 /* SHEAF_MODE_NEAR */
+    sheaf_mode mode;                 /* default SHEAF_MODE_NEAR */
     sheaf_shingle_kind shingle_kind; /* default SHEAF_SHINGLE_WORD */
     uint32_t shingle_size;           /* k, 1..32; default 5 */
     sheaf_scheme scheme;             /* default SHEAF_SCHEME_OPH */
@@ -139,8 +151,13 @@ typedef struct sheaf_params {
     int64_t window;
 } sheaf_params;
 
-/* Fill *p with the defaults above. */
+/* Fill *p with the defaults above (near mode). */
 SHEAF_API void sheaf_params_init(sheaf_params *p);
+
+/* Fill *p with the defaults of a mode: near as above; story with threshold
+ * 0.1 and 48 hashes. An unknown mode gets near's defaults with that mode,
+ * which then fails validation. */
+SHEAF_API void sheaf_params_init_mode(sheaf_params *p, sheaf_mode mode);
 
 /* SHEAF_OK when *p is usable, else SHEAF_EINVAL (an unknown enum value,
  * shingle_size or num_hashes out of range, threshold outside (0, 1] or NaN,

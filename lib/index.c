@@ -24,6 +24,7 @@
 #include "sheaf.h"
 #include "signature_internal.h"
 #include "store.h"
+#include "story.h"
 
 /* uthash must not exit() on out-of-memory: it undoes the addition and sets
  * the `oom` flag of the calling function instead. */
@@ -41,6 +42,7 @@ typedef struct cluster {
     UT_hash_handle hh;
     uint32_t head, tail; /* members, in the order they were added */
     size_t size;
+    uint32_t story_no; /* story mode: the story module's number for it */
     char name[]; /* the key: the id of the first member, kept after it goes */
 } cluster;
 
@@ -84,6 +86,11 @@ struct sheaf_index {
     uint32_t *mark;
     uint32_t epoch;
     sheaf__store *store; /* NULL: in memory only */
+    /* Story mode: the module that assigns clusters (story.c), and its
+     * cluster numbers' records here. */
+    sheaf__story *story;
+    cluster **story_clusters;
+    size_t story_cap;
     /* Memory could not be brought back in line with the store after a
      * failed group; every call retries the reload first. */
     int stale;
@@ -153,9 +160,19 @@ static sheaf_index *new_index(const sheaf_params *p)
         p->threshold - sqrt(p->threshold * (1 - p->threshold) / p->num_hashes),
         p->num_hashes);
     idx->keys = malloc(idx->params.bands * sizeof *idx->keys);
-    if (!idx->keys || init_memory(idx) != SHEAF_OK ||
+    int story_ok = 1;
+    if (p->mode == SHEAF_MODE_STORY) {
+        sheaf__story_params sp;
+        sheaf__story_params_init(&sp);
+        sp.threshold = p->threshold;
+        sp.num_hashes = p->num_hashes;
+        sp.seed = p->seed;
+        story_ok = sheaf__story_new(&sp, &idx->story) == SHEAF_OK;
+    }
+    if (!idx->keys || !story_ok || init_memory(idx) != SHEAF_OK ||
         pthread_rwlock_init(&idx->lock, NULL) != 0) {
         sheaf__lsh_free(&idx->lsh);
+        sheaf__story_free(idx->story);
         free(idx->keys);
         free(idx);
         return NULL;
@@ -183,6 +200,8 @@ void sheaf_index_free(sheaf_index *idx)
         return;
     sheaf__store_close(idx->store);
     free_memory(idx);
+    sheaf__story_free(idx->story);
+    free(idx->story_clusters);
     sheaf__docs_free(&idx->scratch);
     free(idx->keys);
     pthread_rwlock_destroy(&idx->lock);
@@ -494,7 +513,11 @@ static void unlink_doc(sheaf_index *idx, uint32_t d)
         idx->docs[x->next].prev = x->prev;
     else
         c->tail = x->prev;
+    if (idx->story)
+        sheaf__story_remove(idx->story, d);
     if (--c->size == 0) {
+        if (idx->story) /* the module may reuse the number now */
+            idx->story_clusters[c->story_no] = NULL;
         HASH_DEL(idx->clusters, c);
         free(c);
         idx->cluster_count--;
@@ -564,17 +587,16 @@ static int store_failed(sheaf_index *idx, int rc, int grouped)
     return rc;
 }
 
-static void remove_store_files(const char *path)
+/* The lock file LMDB keeps beside a store: path-lock; NULL on no memory. */
+static char *lock_path(const char *path)
 {
-    unlink(path);
     size_t n = strlen(path);
     char *lock = malloc(n + sizeof "-lock");
     if (lock) {
         memcpy(lock, path, n);
         memcpy(lock + n, "-lock", sizeof "-lock");
-        unlink(lock);
-        free(lock);
     }
+    return lock;
 }
 
 static int params_equal(const sheaf_params *a, const sheaf_params *b)
@@ -584,6 +606,35 @@ static int params_equal(const sheaf_params *a, const sheaf_params *b)
            a->num_hashes == b->num_hashes && a->seed == b->seed &&
            a->threshold == b->threshold && a->bands == b->bands &&
            a->rows == b->rows && a->window == b->window;
+}
+
+/* The rest of sheaf_index_open, on an open store that it takes over (or
+ * closes on failure). */
+static int open_stored(sheaf__store *store, const sheaf_params *p,
+                       int readonly, sheaf_index **out)
+{
+    int rc;
+    sheaf_params have;
+    rc = sheaf__store_get_params(store, &have);
+    if (rc == SHEAF_ENOTFOUND && p && !readonly) {
+        have = *p;
+        rc = sheaf__store_put_params(store, p);
+    } else if (rc == SHEAF_OK && p && !params_equal(&have, p))
+        rc = SHEAF_EMISMATCH;
+    sheaf_index *idx = NULL;
+    if (rc == SHEAF_OK && !(idx = new_index(&have)))
+        rc = SHEAF_ENOMEM;
+    if (rc != SHEAF_OK) {
+        sheaf__store_close(store);
+        return rc;
+    }
+    idx->store = store;
+    if ((rc = reload(idx)) != SHEAF_OK) {
+        sheaf_index_free(idx);
+        return rc;
+    }
+    *out = idx;
+    return SHEAF_OK;
 }
 
 int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
@@ -599,37 +650,29 @@ int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
         want = *p;
         sheaf_params_choose_bands(p, &want.bands, &want.rows);
     }
+    if (p && p->mode == SHEAF_MODE_STORY)
+        return SHEAF_EINVAL; /* story state is not stored yet */
     int readonly = (flags & SHEAF_OPEN_READONLY) != 0;
-    /* An open that fails leaves no trace: a store it created goes again. */
+    /* An open that fails leaves no trace: files it created go again. */
+    char *lock = lock_path(path);
+    if (!lock)
+        return SHEAF_ENOMEM;
     int existed = access(path, F_OK) == 0;
+    int lock_existed = access(lock, F_OK) == 0;
     sheaf__store *store;
-    if ((rc = sheaf__store_open(path, readonly, &store)) != SHEAF_OK) {
-        if (!existed)
-            remove_store_files(path);
-        return rc;
-    }
-    sheaf_params have;
-    rc = sheaf__store_get_params(store, &have);
-    if (rc == SHEAF_ENOTFOUND && p && !readonly) {
-        have = want;
-        rc = sheaf__store_put_params(store, &want);
-    } else if (rc == SHEAF_OK && p && !params_equal(&have, &want))
-        rc = SHEAF_EMISMATCH;
+    rc = sheaf__store_open(path, readonly, &store);
     sheaf_index *idx = NULL;
-    if (rc == SHEAF_OK && !(idx = new_index(&have)))
-        rc = SHEAF_ENOMEM;
-    if (rc == SHEAF_OK) {
-        idx->store = store;
-        if ((rc = reload(idx)) != SHEAF_OK) {
-            sheaf_index_free(idx);
-            return rc;
-        }
-        *out = idx;
-        return SHEAF_OK;
+    if (rc == SHEAF_OK)
+        rc = open_stored(store, p ? &want : NULL, readonly, &idx);
+    if (rc != SHEAF_OK) {
+        if (!existed)
+            unlink(path);
+        if (!lock_existed)
+            unlink(lock);
     }
-    sheaf__store_close(store);
-    if (!existed)
-        remove_store_files(path);
+    free(lock);
+    if (rc == SHEAF_OK)
+        *out = idx;
     return rc;
 }
 
@@ -702,11 +745,77 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
     return SHEAF_OK;
 }
 
+/* Room for the story module's next cluster number. */
+static int reserve_story_cluster(sheaf_index *idx)
+{
+    size_t need = sheaf__story_cluster_count(idx->story) + 1;
+    if (need <= idx->story_cap)
+        return SHEAF_OK;
+    size_t cap = idx->story_cap ? idx->story_cap * 2 : 64;
+    cluster **v = realloc(idx->story_clusters, cap * sizeof *v);
+    if (!v)
+        return SHEAF_ENOMEM;
+    memset(v + idx->story_cap, 0, (cap - idx->story_cap) * sizeof *v);
+    idx->story_clusters = v;
+    idx->story_cap = cap;
+    return SHEAF_OK;
+}
+
+/* Story mode: the module decides the cluster. Everything of the index's
+ * own is prepared first, as for a new cluster; the module learns from the
+ * article only when nothing else can fail, since it cannot unlearn. */
+static int add_story_locked(sheaf_index *idx, const char *id, int64_t time,
+                            const char *text, size_t len,
+                            sheaf_assignment *out)
+{
+    int rc = ready_to_write(idx);
+    if (rc != SHEAF_OK)
+        return rc;
+    size_t id_len = strlen(id);
+    id_entry *e;
+    cluster *c;
+    HASH_FIND(hh, idx->ids, id, id_len, e);
+    HASH_FIND(hh, idx->clusters, id, id_len, c);
+    if (e || c)
+        return SHEAF_EEXIST;
+    pending p;
+    if ((rc = reserve_story_cluster(idx)) != SHEAF_OK ||
+        (rc = prepare(idx, id, id_len, NULL, id, id_len, 0, &p)) != SHEAF_OK)
+        return rc;
+    uint32_t d = idx->free_slot != SHEAF__NO_DOC ? idx->free_slot : idx->used;
+    sheaf__story_result r;
+    if ((rc = sheaf__story_add(idx->story, d, text, len, time, &r)) !=
+        SHEAF_OK) {
+        abandon(idx, &p);
+        return rc;
+    }
+    if (r.joined) { /* the new cluster record was not needed */
+        HASH_DEL(idx->clusters, p.c);
+        free(p.c);
+        p.c = idx->story_clusters[r.cluster];
+        p.new_cluster = 0;
+    } else {
+        p.c->story_no = r.cluster;
+        idx->story_clusters[r.cluster] = p.c;
+    }
+    static const uint16_t no_values[SHEAF_MAX_HASHES];
+    finish(idx, &p, idx->next_seq, time, no_values, 0, idx->keys);
+    if (out) {
+        out->cluster = p.c->name;
+        out->match = r.match != SHEAF__STORY_NO_DOC
+                         ? idx->docs[r.match].id->id
+                         : NULL;
+        out->similarity = r.joined ? r.similarity : 0.0;
+        out->cluster_size = p.c->size;
+    }
+    return SHEAF_OK;
+}
+
 int sheaf_index_add_signature_at(sheaf_index *idx, const char *id,
                                  int64_t time, const sheaf_signature *sig,
                                  sheaf_assignment *out)
 {
-    if (!idx || !id || !*id || !sig)
+    if (!idx || !id || !*id || !sig || idx->story)
         return SHEAF_EINVAL;
     if (!sheaf__signature_compatible(sig, &idx->params))
         return SHEAF_EMISMATCH;
@@ -726,8 +835,16 @@ int sheaf_index_add_signature(sheaf_index *idx, const char *id,
 int sheaf_index_add_at(sheaf_index *idx, const char *id, int64_t time,
                        const char *text, size_t len, sheaf_assignment *out)
 {
-    if (!idx)
+    if (!idx || (!text && len))
         return SHEAF_EINVAL;
+    if (idx->story) {
+        if (!id || !*id)
+            return SHEAF_EINVAL;
+        pthread_rwlock_wrlock(&idx->lock);
+        int rc = add_story_locked(idx, id, time, text, len, out);
+        unlock(idx);
+        return rc;
+    }
     /* Signed before taking the lock: signing is the expensive part and
      * needs nothing of the index's mutable state. */
     sheaf_signature sig;
@@ -856,7 +973,7 @@ int sheaf_index_query_signature_at(const sheaf_index *idx,
                                    sheaf_match *matches, size_t cap,
                                    size_t *count)
 {
-    if (!idx || !sig || !count || (cap && !matches))
+    if (!idx || !sig || !count || (cap && !matches) || idx->story)
         return SHEAF_EINVAL;
     if (!sheaf__signature_compatible(sig, &idx->params))
         return SHEAF_EMISMATCH;
@@ -904,11 +1021,32 @@ int sheaf_index_query_signature(const sheaf_index *idx,
                                           cap, count);
 }
 
+/* Story mode: the one cluster the article would join, if any. */
+static int query_story(const sheaf_index *idx, const char *text, size_t len,
+                       sheaf_match *matches, size_t cap, size_t *count)
+{
+    sheaf__story_result r;
+    read_lock(idx);
+    int rc = sheaf__story_query(idx->story, text, len, SHEAF__NO_TIME, &r);
+    if (rc == SHEAF_OK) {
+        *count = r.joined ? 1 : 0;
+        if (r.joined && cap) { /* a joined cluster has members: a match */
+            matches[0].cluster = idx->story_clusters[r.cluster]->name;
+            matches[0].id = idx->docs[r.match].id->id;
+            matches[0].similarity = r.similarity;
+        }
+    }
+    unlock(idx);
+    return rc;
+}
+
 int sheaf_index_query(const sheaf_index *idx, const char *text, size_t len,
                       sheaf_match *matches, size_t cap, size_t *count)
 {
-    if (!idx)
+    if (!idx || (!text && len) || !count || (cap && !matches))
         return SHEAF_EINVAL;
+    if (idx->story)
+        return query_story(idx, text, len, matches, cap, count);
     sheaf_signature sig;
     int rc = sheaf_hasher_sign(&idx->hasher, text, len, &sig);
     return rc == SHEAF_OK

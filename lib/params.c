@@ -5,6 +5,11 @@
 
 void sheaf_params_init(sheaf_params *p)
 {
+    sheaf_params_init_mode(p, SHEAF_MODE_NEAR);
+}
+
+void sheaf_params_init_mode(sheaf_params *p, sheaf_mode mode)
+{
     if (!p)
         return;
     p->mode = SHEAF_MODE_NEAR;
@@ -17,13 +22,20 @@ void sheaf_params_init(sheaf_params *p)
     p->bands = 0;
     p->rows = 0;
     p->window = 0;
+    if (mode == SHEAF_MODE_STORY) {
+        /* A cosine of term vectors, not a Jaccard estimate: write-ups of
+         * one event share names and numbers, not sentences. */
+        p->threshold = 0.1;
+        p->num_hashes = 48;
+    }
+    p->mode = mode;
 }
 
 int sheaf_params_validate(const sheaf_params *p)
 {
     if (!p)
         return SHEAF_EINVAL;
-    if (p->mode != SHEAF_MODE_NEAR)
+    if (p->mode != SHEAF_MODE_NEAR && p->mode != SHEAF_MODE_STORY)
         return SHEAF_EINVAL;
     if (p->shingle_kind != SHEAF_SHINGLE_WORD &&
         p->shingle_kind != SHEAF_SHINGLE_CHAR)

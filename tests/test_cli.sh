@@ -161,7 +161,7 @@ bad_option "--bands and --rows must be given together" --rows 8
 bad_option "--bands 20 --rows 10: needs 200 hashes, more than --hashes 128" --bands 20 --rows 10
 bad_option "--seed: 'x1' is not" --seed x1
 bad_option "--threads: '0' is not" --threads 0
-bad_option "--mode: 'story' is not supported" --mode story
+bad_option "--mode: 'fuzzy' is not near or story" --mode fuzzy
 bad_option "--format: 'xml' is not" --format xml
 bad_option "--input-format: 'csv' is not" --input-format csv
 bad_option "--max-record-bytes: '0' is not" --max-record-bytes 0

@@ -86,7 +86,7 @@ static void test_validate_rejects(void **state)
     p = defaults(); p.threshold = INFINITY; expect_invalid(&p);
     p = defaults(); p.threshold = -INFINITY; expect_invalid(&p);
     p = defaults(); p.mode = (sheaf_mode)0; expect_invalid(&p);
-    p = defaults(); p.mode = (sheaf_mode)2; expect_invalid(&p);
+    p = defaults(); p.mode = (sheaf_mode)3; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)0; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)3; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)-1; expect_invalid(&p);

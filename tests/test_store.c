@@ -247,9 +247,12 @@ static void open_errors(void **state)
     assert_int_equal(sheaf_index_size(idx), 1);
     sheaf_index_free(idx);
 
-    /* Not a sheaf index at all. */
+    /* Not a sheaf index at all: refused, and no lock file left beside. */
     write_file(junk, "this is not an index, just some bytes\n", 38);
     assert_int_equal(sheaf_index_open(junk, &p, 0, &idx), SHEAF_ECORRUPT);
+    char junk_lock[310];
+    snprintf(junk_lock, sizeof junk_lock, "%s-lock", junk);
+    assert_int_equal(file_size(junk_lock), -1);
     assert_int_equal(sheaf_index_open(junk, NULL, SHEAF_OPEN_READONLY, &idx),
                      SHEAF_ECORRUPT);
 

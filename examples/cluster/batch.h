@@ -101,7 +101,7 @@ typedef struct record_fields {
 /* What workers need to process a batch; read-only while they run. */
 typedef struct work_ctx {
     record_fields fields;
-    const sheaf_hasher *hasher;
+    const sheaf_hasher *hasher; /* NULL: sign nothing (story mode) */
 } work_ctx;
 
 /* Parse, check and sign every record: the workers' job. Touches nothing

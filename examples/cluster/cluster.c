@@ -254,9 +254,14 @@ static void commit_group(run *R, int last)
     }
 }
 
-static int add(run *R, const char *key, const record *rec,
+/* Near mode adds the signature the workers made; story mode needs the
+ * text itself (its term statistics learn from the stream in order). */
+static int add(run *R, const char *key, const record *rec, const char *text,
                const sheaf_signature *sig, sheaf_assignment *as)
 {
+    if (sheaf_index_params(R->idx)->mode == SHEAF_MODE_STORY)
+        return sheaf_index_add_at(R->idx, key, rec->time, text, rec->text_len,
+                                  as);
     return sheaf_index_add_signature_at(R->idx, key, rec->time, sig, as);
 }
 
@@ -304,7 +309,7 @@ static void add_article(run *R, batch *b, const record *rec,
     const char *key = NULL;
     if (first == NO_MATCH && !other_type_in_index(R, id, id_len, number)) {
         key = first_key(R, id, id_len, number);
-        rc = add(R, key, rec, sig, &as);
+        rc = add(R, key, rec, b->block + rec->text_off, sig, &as);
     }
     if (rc == SHEAF_EEXIST) {
         in_index = first == NO_MATCH;
@@ -313,7 +318,7 @@ static void add_article(run *R, batch *b, const record *rec,
             snprintf(tail, sizeof tail, "%c%llu", number ? 'n' : 's',
                      (unsigned long long)n);
             key = key_with(R, id, id_len, tail);
-            rc = add(R, key, rec, sig, &as);
+            rc = add(R, key, rec, b->block + rec->text_off, sig, &as);
         }
     }
     if (rc != SHEAF_OK) {
@@ -466,7 +471,11 @@ static void summary(const run *R, const size_t *sizes)
 /* Read, sign and cluster every input. */
 static void cluster_all(run *R, unsigned threads)
 {
-    work_ctx ctx = {R->fields, sheaf_index_hasher(R->idx)};
+    /* Story mode signs nothing in the workers: see add(). */
+    work_ctx ctx = {R->fields,
+                    sheaf_index_params(R->idx)->mode == SHEAF_MODE_STORY
+                        ? NULL
+                        : sheaf_index_hasher(R->idx)};
     /* Enough batches in flight to keep every worker busy while the main
      * thread reads; each is about a megabyte of input plus signatures. */
     size_t depth = threads > 1 ? 2 * (size_t)threads + 1 : 1;
@@ -544,7 +553,9 @@ static int differences(const options *o, const sheaf_params *have)
     char a[64], b[64];
     int n = 0;
     if ((o->given & GIVEN_MODE) && want->mode != have->mode)
-        n += report_difference(o, "a --mode", "other than near", "near");
+        n += report_difference(o, "--mode",
+                               have->mode == SHEAF_MODE_STORY ? "story" : "near",
+                               want->mode == SHEAF_MODE_STORY ? "story" : "near");
     if ((o->given & GIVEN_THRESHOLD) && want->threshold != have->threshold) {
         format_threshold(have->threshold, a, sizeof a);
         format_threshold(want->threshold, b, sizeof b);

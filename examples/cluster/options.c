@@ -58,7 +58,10 @@ void options_help(FILE *f)
         "                        the clusters of two or more, for reading\n"
         "Clustering options:\n"
         "      --mode near       near-duplicates: copies, reprints, trimmed\n"
-        "                        and retitled versions (the only mode yet)\n"
+        "                        and retitled versions (the default)\n"
+        "      --mode story      different write-ups of the same event\n"
+        "                        (threshold 0.1 and 48 hashes by default;\n"
+        "                        in memory only: not with --index)\n"
         "      --threshold T     estimated Jaccard similarity that joins two\n"
         "                        articles, in (0, 1] (default 0.5)\n"
         "      --shingle KIND:K  word:K or char:K shingles, K in 1..32\n"
@@ -385,11 +388,12 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
     case OPT_MAX_RECORD:
         return parse_size(opt, v, &o->max_record);
     case OPT_MODE:
-        if (strcmp(v, "near") != 0) {
-            diag("%s: '%s' is not supported (the only mode is 'near')", opt, v);
-            return -1;
-        }
-        p->mode = SHEAF_MODE_NEAR;
+        if (strcmp(v, "near") == 0)
+            p->mode = SHEAF_MODE_NEAR;
+        else if (strcmp(v, "story") == 0)
+            p->mode = SHEAF_MODE_STORY;
+        else
+            return bad(opt, v, "near or story");
         o->given |= GIVEN_MODE;
         return 0;
     case OPT_THRESHOLD: {
@@ -450,6 +454,21 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
 /* Checks across options, each naming the options involved. */
 static int check(options *o)
 {
+    if (o->params.mode == SHEAF_MODE_STORY && o->index) {
+        diag("--mode story cannot be used with --index yet: story indexes "
+             "are kept in memory only");
+        return -1;
+    }
+    /* A mode has its own defaults (story: a cosine threshold, fewer
+     * hashes); what was given on the command line stays. */
+    if (o->params.mode != SHEAF_MODE_NEAR) {
+        sheaf_params d;
+        sheaf_params_init_mode(&d, o->params.mode);
+        if (!(o->given & GIVEN_THRESHOLD))
+            o->params.threshold = d.threshold;
+        if (!(o->given & GIVEN_HASHES))
+            o->params.num_hashes = d.num_hashes;
+    }
     const sheaf_params *p = &o->params;
     if ((p->bands == 0) != (p->rows == 0)) {
         diag("--bands and --rows must be given together");
