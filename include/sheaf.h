@@ -149,6 +149,12 @@ typedef struct sheaf_params {
      * only articles whose publication time is within the window of its
      * own (articles without a time are compared with all). */
     int64_t window;
+    /* Story mode only, in [0, 1]; default 0.09. An article joins its most
+     * similar cluster only when that similarity exceeds by contrast the mean
+     * similarity of the next three clusters: it must stand out from the
+     * background of its topic. The main knob of story mode: higher makes
+     * fewer, purer clusters; threshold is only a floor there. */
+    double contrast;
 } sheaf_params;
 
 /* Fill *p with the defaults above (near mode). */
@@ -161,7 +167,8 @@ SHEAF_API void sheaf_params_init_mode(sheaf_params *p, sheaf_mode mode);
 
 /* SHEAF_OK when *p is usable, else SHEAF_EINVAL (an unknown enum value,
  * shingle_size or num_hashes out of range, threshold outside (0, 1] or NaN,
- * only one of bands/rows set, bands * rows > num_hashes, window < 0). */
+ * only one of bands/rows set, bands * rows > num_hashes, window < 0,
+ * contrast outside [0, 1]). */
 SHEAF_API int sheaf_params_validate(const sheaf_params *p);
 
 /* The banding that sheaf uses for *p: the override when set, else the

@@ -165,6 +165,7 @@ static sheaf_index *new_index(const sheaf_params *p)
         sheaf__story_params sp;
         sheaf__story_params_init(&sp);
         sp.threshold = p->threshold;
+        sp.contrast = p->contrast;
         sp.num_hashes = p->num_hashes;
         sp.seed = p->seed;
         story_ok = sheaf__story_new(&sp, &idx->story) == SHEAF_OK;

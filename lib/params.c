@@ -22,6 +22,7 @@ void sheaf_params_init_mode(sheaf_params *p, sheaf_mode mode)
     p->bands = 0;
     p->rows = 0;
     p->window = 0;
+    p->contrast = 0.09;
     if (mode == SHEAF_MODE_STORY) {
         /* A cosine of term vectors, not a Jaccard estimate: write-ups of
          * one event share names and numbers, not sentences. */
@@ -53,7 +54,7 @@ int sheaf_params_validate(const sheaf_params *p)
         return SHEAF_EINVAL;
     if (p->bands && (uint64_t)p->bands * p->rows > p->num_hashes)
         return SHEAF_EINVAL;
-    if (p->window < 0)
+    if (p->window < 0 || !(p->contrast >= 0.0 && p->contrast <= 1.0))
         return SHEAF_EINVAL;
     return SHEAF_OK;
 }

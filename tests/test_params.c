@@ -87,6 +87,10 @@ static void test_validate_rejects(void **state)
     p = defaults(); p.threshold = -INFINITY; expect_invalid(&p);
     p = defaults(); p.mode = (sheaf_mode)0; expect_invalid(&p);
     p = defaults(); p.mode = (sheaf_mode)3; expect_invalid(&p);
+    p = defaults(); p.contrast = -0.01; expect_invalid(&p);
+    p = defaults(); p.contrast = 1.5; expect_invalid(&p);
+    p = defaults(); p.contrast = NAN; expect_invalid(&p);
+    p = defaults(); p.window = -1; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)0; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)3; expect_invalid(&p);
     p = defaults(); p.shingle_kind = (sheaf_shingle_kind)-1; expect_invalid(&p);

@@ -44,6 +44,11 @@ printf 'a1\ta1\na2\ta1\nb1\tb1\n' | cmp -s - "$tmp/ev" && ok || bad "events clus
 
 "$sheaf" cluster --quiet --mode story --index "$tmp/idx" "$tmp/events.jsonl" 2> "$tmp/err"
 [ $? = 2 ] && grep -q 'story' "$tmp/err" && [ ! -e "$tmp/idx" ] && ok || bad "story with --index refused"
+# A high contrast keeps even the rewrites apart; out of range is refused.
+"$sheaf" cluster --quiet --mode story --contrast 1 "$tmp/events.jsonl" > "$tmp/ev1" &&
+    printf 'a1\ta1\na2\ta2\nb1\tb1\n' | cmp -s - "$tmp/ev1" && ok || bad "--contrast 1"
+"$sheaf" cluster --quiet --mode story --contrast 1.5 "$tmp/events.jsonl" 2> /dev/null
+[ $? = 2 ] && ok || bad "--contrast 1.5 refused"
 "$sheaf" cluster --quiet --mode fuzzy "$tmp/events.jsonl" 2> "$tmp/err"
 [ $? = 2 ] && grep -q -- '--mode' "$tmp/err" && ok || bad "unknown mode refused"
 

@@ -63,7 +63,11 @@ void options_help(FILE *f)
         "                        (threshold 0.1 and 48 hashes by default;\n"
         "                        in memory only: not with --index)\n"
         "      --threshold T     estimated Jaccard similarity that joins two\n"
-        "                        articles, in (0, 1] (default 0.5)\n"
+        "                        articles, in (0, 1] (default 0.5; story mode:\n"
+        "                        a cosine floor, default 0.1)\n"
+        "      --contrast C      story mode: how far the best cluster must\n"
+        "                        stand above the next ones, in [0, 1]\n"
+        "                        (default 0.09; higher: fewer, purer clusters)\n"
         "      --shingle KIND:K  word:K or char:K shingles, K in 1..32\n"
         "                        (default word:5)\n"
         "      --hashes N        MinHash values per signature, 1..1024\n"
@@ -274,6 +278,7 @@ typedef enum opt_id {
     OPT_MAX_RECORD,
     OPT_MODE,
     OPT_THRESHOLD,
+    OPT_CONTRAST,
     OPT_SHINGLE,
     OPT_HASHES,
     OPT_BANDS,
@@ -306,6 +311,7 @@ static const opt_def OPTIONS[] = {
     {"max-record-bytes", 0, 1, OPT_MAX_RECORD},
     {"mode", 0, 1, OPT_MODE},
     {"threshold", 0, 1, OPT_THRESHOLD},
+    {"contrast", 0, 1, OPT_CONTRAST},
     {"shingle", 0, 1, OPT_SHINGLE},
     {"hashes", 0, 1, OPT_HASHES},
     {"bands", 0, 1, OPT_BANDS},
@@ -404,6 +410,15 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
             return bad(opt, v, "a number in (0, 1]");
         p->threshold = t;
         o->given |= GIVEN_THRESHOLD;
+        return 0;
+    }
+    case OPT_CONTRAST: {
+        char *end;
+        errno = 0;
+        double c = strtod(v, &end);
+        if (!*v || *end || errno || !(c >= 0.0 && c <= 1.0))
+            return bad(opt, v, "a number in [0, 1]");
+        p->contrast = c;
         return 0;
     }
     case OPT_SHINGLE:
