@@ -220,8 +220,9 @@ TEST_LDFLAGS_test_story := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 .PHONY: eval
 
-$(STORY_EVAL): bench/story_eval.c $(STATIC_LIB)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_CLI)
+$(STORY_EVAL): bench/story_eval.c bench/corpus.c bench/bench.h $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ bench/story_eval.c bench/corpus.c \
+	  $(STATIC_LIB) $(LDLIBS_CLI)
 
 eval: deps
 	@$(MAKE) --no-print-directory $(STORY_EVAL)

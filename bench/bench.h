@@ -46,6 +46,12 @@ int corpus_load(corpus *c, const char *path, size_t max);
  * when absent or not a string, -1 when the line is not a JSON object. */
 int json_string(const char *line, size_t n, const char *key, buf *out);
 
+/* The top-level number member key of the same, its integer part (its
+ * leading sign and digits, as strtoll reads them), into *out. 1 when found,
+ * 0 when absent or not a number, -1 when the line is not a JSON object or
+ * the number is out of range. */
+int json_integer(const char *line, size_t n, const char *key, int64_t *out);
+
 /* Reads one line of any length into line (without the newline); 0 at the
  * end of the file. */
 typedef struct gzFile_s *gz;

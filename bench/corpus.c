@@ -3,6 +3,7 @@
  * string members; gzip or plain) or plain text, and the small utilities the
  * other files share.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -237,13 +238,14 @@ static const char *json_skip(const char *p, const char *end, int depth)
     return q > p ? q : NULL;
 }
 
-int json_string(const char *line, size_t n, const char *key, buf *out)
+/* The value of the top-level member key of the JSON object in line[0..n):
+ * *val at its first byte (maybe end). 1 when found, 0 when absent, -1 when
+ * the line is not a JSON object. */
+static int json_find(const char *line, size_t n, const char *key,
+                     const char **val)
 {
     const char *p = line, *end = line + n;
     size_t klen = strlen(key);
-    out->n = 0;
-    if (out->s)
-        out->s[0] = 0;
     p = skip_ws(p, end);
     if (p == end || *p++ != '{')
         return -1;
@@ -263,10 +265,8 @@ int json_string(const char *line, size_t n, const char *key, buf *out)
             return -1;
         p = skip_ws(p, end);
         if (match) {
-            if (p == end || *p != '"')
-                return 0;
-            buf_add(out, "", 0);
-            return json_str(p + 1, end, out) ? 1 : -1;
+            *val = p;
+            return 1;
         }
         if (!(p = json_skip(p, end, 0)))
             return -1;
@@ -278,6 +278,45 @@ int json_string(const char *line, size_t n, const char *key, buf *out)
         if (*p++ != ',')
             return -1;
     }
+}
+
+int json_string(const char *line, size_t n, const char *key, buf *out)
+{
+    const char *p, *end = line + n;
+    out->n = 0;
+    if (out->s)
+        out->s[0] = 0;
+    int found = json_find(line, n, key, &p);
+    if (found != 1)
+        return found;
+    if (p == end || *p != '"')
+        return 0;
+    buf_add(out, "", 0);
+    return json_str(p + 1, end, out) ? 1 : -1;
+}
+
+int json_integer(const char *line, size_t n, const char *key, int64_t *out)
+{
+    const char *p, *end = line + n;
+    int found = json_find(line, n, key, &p);
+    if (found != 1)
+        return found;
+    if (p == end || !(*p == '-' || (*p >= '0' && *p <= '9')))
+        return 0;
+    /* Its leading sign and digits, as strtoll reads them. */
+    char num[40];
+    size_t k = 0;
+    while (p + k < end && k < sizeof num - 1 &&
+           (p[k] == '-' || (p[k] >= '0' && p[k] <= '9')))
+        k++;
+    memcpy(num, p, k);
+    num[k] = 0;
+    errno = 0;
+    long long v = strtoll(num, NULL, 10);
+    if (errno)
+        return -1;
+    *out = (int64_t)v;
+    return 1;
 }
 
 /* ------------------------------------------------------------ reading */
