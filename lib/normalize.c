@@ -108,31 +108,6 @@ static inline uint32_t uc_fold(uint32_t cp, uint32_t props)
     return (cp + (props >> 2)) & UC_FOLD_MASK;
 }
 
-/* Write cp as UTF-8 to out (room for 4 bytes); returns the length. */
-static inline size_t encode(uint32_t cp, uint8_t *out)
-{
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | cp >> 6);
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | cp >> 12);
-        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | cp >> 18);
-    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Whether the character at p (p <= end) is a WORD character: the test an
  * apostrophe needs to know whether it sits inside a word. */
 static inline int word_at(const uint8_t *p, const uint8_t *end)
@@ -276,7 +251,7 @@ size_t sheaf__scan_token(const uint8_t **pp, const uint8_t *end,
             return 0;
         }
         if (uc_class(props) == UC_NOSPACE) {
-            fill = encode(uc_fold(cp, props), buf);
+            fill = sheaf__utf8_encode(uc_fold(cp, props), buf);
             *hash = XXH3_64bits_withSeed(buf, fill, seed);
             *pp = p + clen;
             return 1;
@@ -313,7 +288,7 @@ size_t sheaf__scan_token(const uint8_t **pp, const uint8_t *end,
         clen = decode(p, end, &cp);
         props = uc_lookup(cp);
         if (uc_class(props) == UC_WORD) {
-            fill += encode(uc_fold(cp, props), buf + fill);
+            fill += sheaf__utf8_encode(uc_fold(cp, props), buf + fill);
             FLUSH_PIECE();
         } else if (uc_class(props) != UC_APOS || !word_at(p + clen, end)) {
             break;

@@ -55,4 +55,30 @@ uint64_t sheaf__hash_plain(const uint8_t *p, size_t n, uint64_t seed);
  * many were written; 0 only at the end of the text. */
 size_t sheaf__scan_chars(sheaf__scan *s, uint32_t *cps, size_t cap);
 
+/* Write cp as UTF-8 to out (room for 4 bytes); returns the length. Inline:
+ * the scanner calls it per folded character. */
+static inline size_t sheaf__utf8_encode(uint32_t cp, uint8_t *out)
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | cp >> 6);
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | cp >> 12);
+        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | cp >> 18);
+    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 #endif

@@ -73,30 +73,6 @@ static unsigned char_class(uint32_t cp)
                               cp % (1u << UC_SHIFT)]] & 3;
 }
 
-static size_t utf8(uint32_t cp, uint8_t *out)
-{
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | cp >> 6);
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | cp >> 12);
-        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | cp >> 18);
-    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* The piecewise word hash of sheaf__scan_words. */
 static uint64_t word_hash(const uint8_t *w, size_t len, uint64_t seed)
 {
@@ -127,10 +103,10 @@ static size_t words_of_chars(const uint32_t *cps, size_t n, uint64_t seed,
             continue;
         }
         if (char_class(cps[i]) == UC_NOSPACE) {
-            len = utf8(cps[i++], word);
+            len = sheaf__utf8_encode(cps[i++], word);
         } else {
             while (i < n && char_class(cps[i]) == UC_WORD)
-                len += utf8(cps[i++], word + len);
+                len += sheaf__utf8_encode(cps[i++], word + len);
         }
         out[nw++] = word_hash(word, len, seed);
     }

@@ -102,30 +102,6 @@ static uint64_t word_hash(const uint8_t *w, size_t len, uint64_t seed)
     return h;
 }
 
-static size_t utf8_encode(uint32_t cp, uint8_t *out)
-{
-    if (cp < 0x80) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (uint8_t)(0xC0 | cp >> 6);
-        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | cp >> 12);
-        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | cp >> 18);
-    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Words of text must be exactly expect[] (folded UTF-8, NULL-terminated),
  * whatever the seed and chunk size. */
 static void check_words(const char *text, size_t len,
@@ -163,7 +139,7 @@ static void check_chars(const char *text, size_t len, const char *expect)
     for (size_t ci = 0; ci < sizeof caps / sizeof *caps; ci++) {
         size_t n = scan_all_chars(text, len, caps[ci], cps, 1024), m = 0;
         for (size_t i = 0; i < n; i++)
-            m += utf8_encode(cps[i], utf8 + m);
+            m += sheaf__utf8_encode(cps[i], utf8 + m);
         assert_int_equal(m, strlen(expect));
         assert_memory_equal(utf8, expect, m);
     }
@@ -536,14 +512,14 @@ static size_t ref_words(const uint8_t *text, size_t len, uint64_t seed,
         size_t wl = 0;
 
         if (ref_class(cps[i]) == UC_NOSPACE) {
-            wl = utf8_encode(ref_fold(cps[i]), word);
+            wl = sheaf__utf8_encode(ref_fold(cps[i]), word);
             out[nw++] = XXH3_64bits_withSeed(word, wl, seed);
             i++;
         } else if (ref_class(cps[i]) == UC_WORD) {
             while (i < n && (ref_class(cps[i]) == UC_WORD ||
                              ref_dropped(cps, n, i))) {
                 if (ref_class(cps[i]) == UC_WORD)
-                    wl += utf8_encode(ref_fold(cps[i]), word + wl);
+                    wl += sheaf__utf8_encode(ref_fold(cps[i]), word + wl);
                 i++;
             }
             out[nw++] = word_hash(word, wl, seed);
@@ -641,7 +617,7 @@ static void random_fragment(uint8_t *buf, size_t *len)
         do
             cp = pool[0] + (uint32_t)below(pool[1] - pool[0] + 1);
         while (cp >= 0xD800 && cp <= 0xDFFF);
-        *len += utf8_encode(cp, buf + *len);
+        *len += sheaf__utf8_encode(cp, buf + *len);
     } else if (kind < 14) {
         const char *s = garbage[below(sizeof garbage / sizeof *garbage)];
         memcpy(buf + *len, s, strlen(s));
@@ -727,7 +703,7 @@ static void test_differential_all_code_points(void **state)
         for (uint32_t cp = base; cp < base + 4096; cp++) {
             if (cp >= 0xD800 && cp <= 0xDFFF)
                 continue;
-            len += utf8_encode(cp, buf + len);
+            len += sheaf__utf8_encode(cp, buf + len);
             buf[len++] = (uint8_t)(cp % 3 == 0 ? ' ' : 'x');
         }
         compare_with_reference(buf, len, base);
