@@ -52,7 +52,19 @@ typedef struct doc {
     uint64_t seq;        /* order of addition: ties go to the earlier */
     int64_t time;        /* SHEAF_NO_TIME when unknown */
     uint32_t prev, next; /* cluster members; next also links free slots */
-    int has_shingles;    /* without, it is in no band and matches nothing */
+    /* Documents with shingles and equal values (all num_hashes of them)
+     * form a circular list in seq order, a lone document one of its own.
+     * Only the earliest, the group's representative, is in the band
+     * tables; verified() scores it once for the whole group and walks the
+     * members only for their times. Corpora with hundreds of identical
+     * boilerplate pages otherwise made every new copy probe and score all
+     * the others in every band. Two links rather than one keep adding,
+     * removing any member and promoting the next O(1), for 8 bytes per
+     * document; band 0 serves as the lookup of a group by its values
+     * (sheaf__lsh_find_equal), so there is no table of groups. */
+    uint32_t same_prev, same_next;
+    uint8_t has_shingles; /* without, it is in no band and matches nothing */
+    uint8_t in_bands;     /* the representative of its group */
 } doc;
 
 struct sheaf_index {
@@ -315,7 +327,8 @@ static int better(const scored *a, const scored *b)
 
 /* The verified matches among the LSH candidates of values (none when the
  * signature has no shingles): *cands gets them, keys[] the band keys. The
- * writer passes its marks (see sheaf_index.mark), queries pass NULL. */
+ * writer passes its marks (see sheaf_index.mark) and wants only the best
+ * match; queries pass NULL and want every match. */
 static int verified(const sheaf_index *idx, const uint16_t *values,
                     int has_shingles, int64_t time, uint64_t *keys,
                     uint32_t *mark, uint32_t epoch, sheaf__docs *cands)
@@ -329,16 +342,31 @@ static int verified(const sheaf_index *idx, const uint16_t *values,
                   : sheaf__lsh_candidates(&idx->lsh, keys, cands);
     if (rc != SHEAF_OK)
         return rc;
-    size_t n = 0;
-    for (size_t i = 0; i < cands->n; i++) {
-        uint32_t d = cands->v[i];
-        if (within_window(idx, time, idx->docs[d].time) &&
-            shares_band(idx, values, doc_values(idx, d)) &&
-            count_equal(values, doc_values(idx, d), idx->params.num_hashes) >=
+    /* The candidates are representatives; their groups share their values
+     * but not their times. Members that pass are appended past the
+     * candidates, then moved down over them. */
+    size_t n = cands->n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = cands->v[i];
+        if (!shares_band(idx, values, doc_values(idx, r)) ||
+            count_equal(values, doc_values(idx, r), idx->params.num_hashes) <
                 idx->min_same)
-            cands->v[n++] = d;
+            continue;
+        uint32_t d = r;
+        do {
+            if (within_window(idx, time, idx->docs[d].time)) {
+                if ((rc = sheaf__docs_push(cands, d)) != SHEAF_OK)
+                    return rc;
+                if (mark) /* equal scores: the earliest is the best */
+                    break;
+            }
+            d = idx->docs[d].same_next;
+        } while (d != r);
     }
-    cands->n = n;
+    if (n) {
+        memmove(cands->v, cands->v + n, (cands->n - n) * sizeof cands->v[0]);
+        cands->n -= n;
+    }
     return SHEAF_OK;
 }
 
@@ -397,6 +425,48 @@ static uint32_t take_slot(sheaf_index *idx)
     else
         d = idx->used++;
     return d;
+}
+
+/* Put document d, with shingles and its values in place, in the group of
+ * its equal values: as its representative, in the band tables, when it
+ * has no such group yet, else last. Last is its place in seq order, since
+ * documents come in that order: adds take the next seq, and a reload gets
+ * them from sheaf__store_load in that order. */
+static void join_group(sheaf_index *idx, uint32_t d, const uint64_t *keys)
+{
+    doc *x = &idx->docs[d];
+    uint32_t r = sheaf__lsh_find_equal(&idx->lsh, keys[0], doc_values(idx, d));
+    if (r == SHEAF__NO_DOC) {
+        x->same_prev = x->same_next = d;
+        x->in_bands = 1;
+        sheaf__lsh_insert(&idx->lsh, keys, d);
+        return;
+    }
+    x->in_bands = 0;
+    x->same_prev = idx->docs[r].same_prev;
+    x->same_next = r;
+    idx->docs[x->same_prev].same_next = d;
+    idx->docs[r].same_prev = d;
+}
+
+/* Take document d, with shingles, out of its group and the band tables;
+ * the next member, if any, represents the group now. Cannot fail: the
+ * tables lose d's slot in every band before they gain the successor's. */
+static void leave_group(sheaf_index *idx, uint32_t d)
+{
+    doc *x = &idx->docs[d];
+    if (x->in_bands) {
+        sheaf__lsh_keys(idx->params.bands, idx->params.rows,
+                        doc_values(idx, d), idx->keys);
+        sheaf__lsh_remove(&idx->lsh, idx->keys, d);
+        if (x->same_next != d) {
+            sheaf__lsh_insert(&idx->lsh, idx->keys, x->same_next);
+            idx->docs[x->same_next].in_bands = 1;
+        }
+        x->in_bands = 0;
+    }
+    idx->docs[x->same_prev].same_next = x->same_next;
+    idx->docs[x->same_next].same_prev = x->same_prev;
 }
 
 /* An article on its way in: everything allocated and in the tables of
@@ -472,7 +542,7 @@ static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
     x->cluster = c;
     x->seq = seq;
     x->time = time;
-    x->has_shingles = has_shingles;
+    x->has_shingles = has_shingles != 0;
     x->next = SHEAF__NO_DOC;
     x->prev = c->tail;
     if (c->tail != SHEAF__NO_DOC)
@@ -486,7 +556,7 @@ static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
     memcpy(idx->values + (size_t)d * idx->params.num_hashes, values,
            idx->params.num_hashes * sizeof values[0]);
     if (has_shingles)
-        sheaf__lsh_insert(&idx->lsh, keys, d);
+        join_group(idx, d, keys);
     idx->live++;
     if (seq >= idx->next_seq)
         idx->next_seq = seq + 1;
@@ -500,11 +570,8 @@ static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
 static void unlink_doc(sheaf_index *idx, uint32_t d)
 {
     doc *x = &idx->docs[d];
-    if (x->has_shingles) {
-        sheaf__lsh_keys(idx->params.bands, idx->params.rows,
-                        doc_values(idx, d), idx->keys);
-        sheaf__lsh_remove(&idx->lsh, idx->keys, d);
-    }
+    if (x->has_shingles)
+        leave_group(idx, d);
     cluster *c = x->cluster;
     if (x->prev != SHEAF__NO_DOC)
         idx->docs[x->prev].next = x->next;

@@ -152,6 +152,24 @@ void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
     }
 }
 
+uint32_t sheaf__lsh_find_equal(const sheaf__lsh *l, uint64_t key0,
+                               const uint16_t *values)
+{
+    const sheaf__band *t = &l->band[0];
+    if (!t->docs)
+        return SHEAF__NO_DOC;
+    uint16_t tag = tag_of(key0);
+    for (uint32_t i = home_of(key0, t->mask); t->docs[i] != SHEAF__NO_DOC;
+         i = (i + 1) & t->mask) {
+        uint32_t d = t->docs[i];
+        if (t->tags[i] == tag &&
+            memcmp(*l->values + (size_t)d * l->stride, values,
+                   l->stride * sizeof values[0]) == 0)
+            return d;
+    }
+    return SHEAF__NO_DOC;
+}
+
 int sheaf__docs_push(sheaf__docs *d, uint32_t doc)
 {
     if (d->n == d->cap) {

@@ -56,6 +56,13 @@ int sheaf__lsh_reserve(sheaf__lsh *l);
 void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
 void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
 
+/* The document in the tables whose stored values all equal values (key0:
+ * their band 0 key), or SHEAF__NO_DOC. Band 0 doubles as the index of exact
+ * duplicates: equal values have equal band keys, so the one probe run
+ * holds any such document, and the full comparison rules out the rest. */
+uint32_t sheaf__lsh_find_equal(const sheaf__lsh *l, uint64_t key0,
+                               const uint16_t *values);
+
 /* Append to *out every document whose slot matches one of the band keys,
  * sorted and without repeats. Tags are 16 bits, so on rare occasions a
  * document of another band hash comes too; candidates are verified anyway.

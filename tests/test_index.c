@@ -1128,6 +1128,7 @@ typedef struct mdoc {
     char id[16];
     char cluster[16];
     uint64_t seq;
+    int64_t time;
     int live;
     kept sig;
 } mdoc;
@@ -1179,12 +1180,16 @@ static uint32_t count_same(const kept *a, const kept *b, uint32_t n)
     return same;
 }
 
-/* Whether doc d is a verified match of sig: shares a band key, and enough
- * equal values. */
+/* Whether doc d is a verified match of sig, published at time: within the
+ * window, shares a band key, and enough equal values. */
 static int model_matches(const model *m, const mdoc *d, const kept *sig,
-                         uint32_t *same)
+                         int64_t time, uint32_t *same)
 {
     if (!d->live || !d->sig.num_shingles || !sig->num_shingles)
+        return 0;
+    if (m->p->window && time != SHEAF_NO_TIME && d->time != SHEAF_NO_TIME &&
+        (time > d->time ? time - d->time : d->time - time) >
+            (int64_t)m->p->window)
         return 0;
     int shared = 0;
     for (uint32_t b = 0; b < m->p->bands && !shared; b++)
@@ -1196,8 +1201,9 @@ static int model_matches(const model *m, const mdoc *d, const kept *sig,
 }
 
 /* What sheaf_index_add should do. */
-static int model_add(model *m, const char *id, const sheaf_signature *sig,
-                     sheaf_assignment *want, char *cluster_buf)
+static int model_add(model *m, const char *id, int64_t time,
+                     const sheaf_signature *sig, sheaf_assignment *want,
+                     char *cluster_buf)
 {
     if (model_find(m, id) || model_cluster_size(m, id) > 0)
         return SHEAF_EEXIST;
@@ -1207,11 +1213,12 @@ static int model_add(model *m, const char *id, const sheaf_signature *sig,
     snprintf(x->id, sizeof x->id, "%s", id);
     keep(m->p, sig, &x->sig);
     x->seq = m->n;
+    x->time = time;
     const mdoc *best = NULL;
     uint32_t best_same = 0;
     for (size_t i = 0; i < m->n; i++) {
         uint32_t same;
-        if (model_matches(m, &m->docs[i], &x->sig, &same) &&
+        if (model_matches(m, &m->docs[i], &x->sig, time, &same) &&
             (!best || same > best_same)) /* in order: ties keep the first */
             best = &m->docs[i], best_same = same;
     }
@@ -1255,7 +1262,7 @@ static void check_against_model(const sheaf_index *idx, const model *m,
 }
 
 static void check_query(const sheaf_index *idx, const model *m,
-                        const sheaf_signature *sig)
+                        const sheaf_signature *sig, int64_t time)
 {
     static kept k;
     keep(m->p, sig, &k);
@@ -1264,7 +1271,7 @@ static void check_query(const sheaf_index *idx, const model *m,
     size_t nw = 0;
     for (size_t i = 0; i < m->n; i++) {
         uint32_t same;
-        if (model_matches(m, &m->docs[i], &k, &same)) {
+        if (model_matches(m, &m->docs[i], &k, time, &same)) {
             size_t j = nw++;
             while (j > 0 && want[j - 1].same < same) {
                 want[j] = want[j - 1];
@@ -1276,8 +1283,9 @@ static void check_query(const sheaf_index *idx, const model *m,
     }
     static sheaf_match got[MODEL_DOCS];
     size_t n = 0;
-    assert_int_equal(sheaf_index_query_signature(idx, sig, got, MODEL_DOCS, &n),
-                     SHEAF_OK);
+    assert_int_equal(
+        sheaf_index_query_signature_at(idx, sig, time, got, MODEL_DOCS, &n),
+        SHEAF_OK);
     assert_int_equal(n, nw);
     for (size_t i = 0; i < n; i++) {
         const mdoc *d = &m->docs[want[i].doc];
@@ -1287,13 +1295,50 @@ static void check_query(const sheaf_index *idx, const model *m,
     }
 }
 
-static void random_model_run(uint64_t seed, int ops, uint32_t threshold_pct)
+/* A time for an article of a run under window: mostly within a span a few
+ * windows wide, so that equal texts fall both in and out of each other's
+ * windows; sometimes none. */
+static int64_t model_time(uint32_t window)
+{
+    if (!window || below(10) == 0)
+        return SHEAF_NO_TIME;
+    return (int64_t)below(4 * window);
+}
+
+/* The next article's text: with dup_pct percent, an exact copy of one of a
+ * few texts seen before, so that groups of equal signatures are large and
+ * their earliest members get removed while later ones live. */
+static size_t model_text(stream *st, uint32_t dup_pct, char *out)
+{
+    enum { POOL = 6 };
+    static char pool[POOL][2048];
+    static size_t pool_len[POOL];
+    static uint32_t pooled;
+    if (!dup_pct) {
+        pooled = 0;
+        return stream_text(st, out);
+    }
+    if (pooled && below(100) < dup_pct) {
+        uint32_t i = below(pooled);
+        memcpy(out, pool[i], pool_len[i] + 1);
+        return pool_len[i];
+    }
+    size_t len = stream_text(st, out);
+    uint32_t i = pooled < POOL ? pooled++ : below(POOL);
+    memcpy(pool[i], out, len + 1);
+    pool_len[i] = len;
+    return len;
+}
+
+static void random_model_run(uint64_t seed, int ops, uint32_t threshold_pct,
+                             uint32_t dup_pct, uint32_t window)
 {
     sheaf_params p;
     sheaf_params_init(&p);
     p.shingle_size = 3;
     p.num_hashes = 64;
     p.threshold = threshold_pct / 100.0;
+    p.window = window;
     sheaf_index *idx = new_index(&p);
     const sheaf_params *rp = sheaf_index_params(idx);
     static model m;
@@ -1312,15 +1357,17 @@ static void random_model_run(uint64_t seed, int ops, uint32_t threshold_pct)
         snprintf(id, sizeof id, "i%u", below(MODEL_IDS));
         uint32_t r = below(100);
         if (r < 50) {
-            size_t len = stream_text(&st, text);
+            size_t len = model_text(&st, dup_pct, text);
             assert_int_equal(sheaf_hasher_sign(sheaf_index_hasher(idx), text,
                                                len, &sig),
                              SHEAF_OK);
             sheaf_assignment want, got;
             char cbuf[16];
-            int rc_want = model_add(&m, id, &sig, &want, cbuf);
-            int rc = r % 2 ? sheaf_index_add(idx, id, text, len, &got)
-                           : sheaf_index_add_signature(idx, id, &sig, &got);
+            int64_t time = model_time(window);
+            int rc_want = model_add(&m, id, time, &sig, &want, cbuf);
+            int rc = r % 2 ? sheaf_index_add_at(idx, id, time, text, len, &got)
+                           : sheaf_index_add_signature_at(idx, id, time, &sig,
+                                                          &got);
             assert_int_equal(rc, rc_want);
             if (rc == SHEAF_OK) {
                 adds++;
@@ -1349,19 +1396,20 @@ static void random_model_run(uint64_t seed, int ops, uint32_t threshold_pct)
                 enotfound++;
             }
         } else {
-            size_t len = stream_text(&st, text);
+            size_t len = model_text(&st, dup_pct, text);
             assert_int_equal(sheaf_hasher_sign(sheaf_index_hasher(idx), text,
                                                len, &sig),
                              SHEAF_OK);
-            check_query(idx, &m, &sig);
+            check_query(idx, &m, &sig, model_time(window));
         }
         check_against_model(idx, &m, op % 50 == 0);
     }
     check_against_model(idx, &m, 1);
-    print_message("seed %llu t=%.2f: %d adds (%d joined), %d removals, %d "
-                  "EEXIST, %d ENOTFOUND, %zu live in %zu clusters\n",
-                  (unsigned long long)seed, p.threshold, adds, joins, removes,
-                  eexist, enotfound, sheaf_index_size(idx),
+    print_message("seed %llu t=%.2f dup=%u%% window=%u: %d adds (%d "
+                  "joined), %d removals, %d EEXIST, %d ENOTFOUND, %zu live "
+                  "in %zu clusters\n",
+                  (unsigned long long)seed, p.threshold, dup_pct, window, adds,
+                  joins, removes, eexist, enotfound, sheaf_index_size(idx),
                   sheaf_index_cluster_count(idx));
     assert_true(joins > adds / 6);
     assert_true(removes > ops / 8);
@@ -1373,9 +1421,21 @@ static void random_model_run(uint64_t seed, int ops, uint32_t threshold_pct)
 static void test_random_against_model(void **state)
 {
     (void)state;
-    random_model_run(1, 3000, 50);
-    random_model_run(2, 3000, 30);
-    random_model_run(3, 3000, 80);
+    random_model_run(1, 3000, 50, 0, 0);
+    random_model_run(2, 3000, 30, 0, 0);
+    random_model_run(3, 3000, 80, 0, 0);
+}
+
+/* Exact duplicates share one place in the band tables (lib/index.c,
+ * doc.same_prev): many of them, their earliest removed in random order,
+ * with and without a window that sets equal texts apart. */
+static void test_random_duplicates_against_model(void **state)
+{
+    (void)state;
+    random_model_run(4, 3000, 50, 60, 0);
+    random_model_run(5, 3000, 30, 85, 0);
+    random_model_run(6, 3000, 50, 60, 100);
+    random_model_run(7, 3000, 80, 85, 100);
 }
 
 /* -------------------------------------------------- replay determinism */
@@ -1632,6 +1692,7 @@ int main(void)
         cmocka_unit_test(test_add_signature_mismatch),
         cmocka_unit_test(test_add_equals_add_signature),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_random_duplicates_against_model),
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_out_of_memory),
     };
