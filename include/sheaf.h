@@ -27,15 +27,16 @@
  *   sheaf_signature and sheaf_hasher; sheaf copies what it keeps. Strings
  *   sheaf returns (ids, cluster names) belong to the index. Adding never
  *   invalidates them: an id stays valid until its article is removed or
- *   expired, a cluster name until its cluster's last article goes (an
- *   undone group counts as removal), and all of them until the index is
- *   freed.
+ *   expired, a cluster name until its cluster's last article goes, and all
+ *   of them until the index is freed or a group is undone (see
+ *   sheaf_index_begin).
  * - Thread safety: there is no global mutable state, except the choice of
  *   CPU code path, made once and safely on first use. Functions on distinct
  *   objects may run concurrently. An index carries a reader-writer lock:
  *   any of its functions may be called from any thread at any time, except
- *   sheaf_index_free; queries and lookups run in parallel, adds, removes
- *   and expiries one at a time, waiting for the queries in progress.
+ *   sheaf_index_free (and see sheaf_index_begin for groups); queries and
+ *   lookups run in parallel, adds, removes and expiries one at a time,
+ *   waiting for the queries in progress.
  *
  * Version 0.x: the API may still change between minor versions.
  */
@@ -296,7 +297,14 @@ SHEAF_API int sheaf_index_open(const char *path, const sheaf_params *p,
  * one transaction, committed by sheaf_index_commit: much faster for
  * batches, and a crash loses at most the uncommitted group, never damages
  * the index. If a write inside the group fails, the whole group is undone,
- * in memory too, and the error says so. For an in-memory index begin and
+ * in memory too, and the error says so. A group belongs to the thread that
+ * began it (an LMDB write transaction does): while it is open, adds,
+ * removes, expiries, commit and rollback from other threads fail with
+ * SHEAF_EINVAL (queries from any thread are fine), and an index with an
+ * open group should be freed by that thread. Undoing a group (rollback, a
+ * failed write or commit in it) rebuilds the index from the disk and so
+ * invalidates every id and cluster name the index has returned, as
+ * sheaf_index_free does. For an in-memory index begin and
  * commit do nothing. SHEAF_EINVAL when a group is already open (begin) or
  * none is (commit). */
 SHEAF_API int sheaf_index_begin(sheaf_index *idx);

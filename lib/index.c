@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lsh.h"
 #include "sheaf.h"
@@ -106,6 +105,7 @@ struct sheaf_index {
     /* Memory could not be brought back in line with the store after a
      * failed group; every call retries the reload first. */
     int stale;
+    pthread_t group_owner; /* the thread that began the open group */
     pthread_rwlock_t lock;
 };
 
@@ -638,9 +638,19 @@ static int reload(sheaf_index *idx)
     return rc;
 }
 
+/* An LMDB write transaction, so a group, belongs to the thread that began
+ * it: LMDB's writer mutex is released by the thread that took it. */
+static int group_thread_ok(const sheaf_index *idx)
+{
+    return !idx->store || !sheaf__store_in_group(idx->store) ||
+           pthread_equal(pthread_self(), idx->group_owner);
+}
+
 /* Called by every modifying call before it starts. */
 static int ready_to_write(sheaf_index *idx)
 {
+    if (!group_thread_ok(idx))
+        return SHEAF_EINVAL;
     if (idx->stale)
         return reload(idx);
     return SHEAF_OK;
@@ -655,18 +665,6 @@ static int store_failed(sheaf_index *idx, int rc, int grouped)
     return rc;
 }
 
-/* The lock file LMDB keeps beside a store: path-lock; NULL on no memory. */
-static char *lock_path(const char *path)
-{
-    size_t n = strlen(path);
-    char *lock = malloc(n + sizeof "-lock");
-    if (lock) {
-        memcpy(lock, path, n);
-        memcpy(lock + n, "-lock", sizeof "-lock");
-    }
-    return lock;
-}
-
 static int params_equal(const sheaf_params *a, const sheaf_params *b)
 {
     return a->mode == b->mode && a->shingle_kind == b->shingle_kind &&
@@ -678,8 +676,8 @@ static int params_equal(const sheaf_params *a, const sheaf_params *b)
 
 /* The rest of sheaf_index_open, on an open store that it takes over (or
  * closes on failure). */
-static int open_stored(sheaf__store *store, const sheaf_params *p,
-                       int readonly, sheaf_index **out)
+static int open_stored(sheaf__store *store, const char *path,
+                       const sheaf_params *p, int readonly, sheaf_index **out)
 {
     int rc;
     sheaf_params have;
@@ -689,18 +687,22 @@ static int open_stored(sheaf__store *store, const sheaf_params *p,
         rc = sheaf__store_put_params(store, p);
     } else if (rc == SHEAF_OK && p && !params_equal(&have, p))
         rc = SHEAF_EMISMATCH;
+    else if (rc == SHEAF_OK && have.mode != SHEAF_MODE_NEAR)
+        rc = SHEAF_ECORRUPT; /* only near mode is ever stored */
     sheaf_index *idx = NULL;
     if (rc == SHEAF_OK && !(idx = new_index(&have)))
         rc = SHEAF_ENOMEM;
+    if (rc == SHEAF_OK) {
+        idx->store = store;
+        rc = reload(idx);
+        idx->store = NULL;
+    }
     if (rc != SHEAF_OK) {
-        sheaf__store_close(store);
+        sheaf_index_free(idx);
+        sheaf__store_discard(store, path);
         return rc;
     }
     idx->store = store;
-    if ((rc = reload(idx)) != SHEAF_OK) {
-        sheaf_index_free(idx);
-        return rc;
-    }
     *out = idx;
     return SHEAF_OK;
 }
@@ -721,24 +723,11 @@ int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
     if (p && p->mode == SHEAF_MODE_STORY)
         return SHEAF_EINVAL; /* story state is not stored yet */
     int readonly = (flags & SHEAF_OPEN_READONLY) != 0;
-    /* An open that fails leaves no trace: files it created go again. */
-    char *lock = lock_path(path);
-    if (!lock)
-        return SHEAF_ENOMEM;
-    int existed = access(path, F_OK) == 0;
-    int lock_existed = access(lock, F_OK) == 0;
     sheaf__store *store;
     rc = sheaf__store_open(path, readonly, &store);
     sheaf_index *idx = NULL;
     if (rc == SHEAF_OK)
-        rc = open_stored(store, p ? &want : NULL, readonly, &idx);
-    if (rc != SHEAF_OK) {
-        if (!existed)
-            unlink(path);
-        if (!lock_existed)
-            unlink(lock);
-    }
-    free(lock);
+        rc = open_stored(store, path, p ? &want : NULL, readonly, &idx);
     if (rc == SHEAF_OK)
         *out = idx;
     return rc;
@@ -1001,8 +990,9 @@ int sheaf_index_begin(sheaf_index *idx)
         return SHEAF_EINVAL;
     pthread_rwlock_wrlock(&idx->lock);
     int rc = ready_to_write(idx);
-    if (rc == SHEAF_OK && idx->store)
-        rc = sheaf__store_begin(idx->store);
+    if (rc == SHEAF_OK && idx->store &&
+        (rc = sheaf__store_begin(idx->store)) == SHEAF_OK)
+        idx->group_owner = pthread_self();
     unlock(idx);
     return rc;
 }
@@ -1012,8 +1002,9 @@ int sheaf_index_commit(sheaf_index *idx)
     if (!idx)
         return SHEAF_EINVAL;
     pthread_rwlock_wrlock(&idx->lock);
-    int rc = SHEAF_OK;
-    if (idx->store && (rc = sheaf__store_commit(idx->store)) != SHEAF_OK &&
+    int rc = group_thread_ok(idx) ? SHEAF_OK : SHEAF_EINVAL;
+    if (rc == SHEAF_OK && idx->store &&
+        (rc = sheaf__store_commit(idx->store)) != SHEAF_OK &&
         rc != SHEAF_EINVAL)
         reload(idx); /* the group is lost: memory follows the disk */
     unlock(idx);
@@ -1026,7 +1017,8 @@ int sheaf_index_rollback(sheaf_index *idx)
         return SHEAF_EINVAL;
     pthread_rwlock_wrlock(&idx->lock);
     int rc = SHEAF_EINVAL; /* memory alone cannot undo */
-    if (idx->store && sheaf__store_in_group(idx->store)) {
+    if (idx->store && sheaf__store_in_group(idx->store) &&
+        group_thread_ok(idx)) {
         sheaf__store_abort(idx->store);
         rc = reload(idx);
     }

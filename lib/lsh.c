@@ -76,7 +76,7 @@ static int grow(const sheaf__lsh *l, uint32_t b)
     if ((size_t)(t->count + 1) * 4 <= cap * 3)
         return SHEAF_OK;
     size_t new_cap = cap ? cap * 2 : INITIAL_SLOTS;
-    if (new_cap > (size_t)UINT32_MAX + 1)
+    if ((uint64_t)new_cap - 1 > UINT32_MAX) /* the mask must fit 32 bits */
         return SHEAF_ERANGE;
     uint16_t *tags = malloc(new_cap * sizeof *tags);
     uint32_t *docs = malloc(new_cap * sizeof *docs);

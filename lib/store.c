@@ -33,7 +33,21 @@ struct sheaf__store {
     MDB_txn *group; /* open write transaction of a group, or NULL */
     int readonly;
     int lock_fd; /* holds the writer's flock; -1 for readers */
+    int created;      /* this open created the file */
+    int created_lock; /* this open created path-lock */
 };
+
+/* The lock file LMDB keeps beside a store, path-lock; NULL on no memory. */
+static char *lock_path(const char *path)
+{
+    size_t n = strlen(path);
+    char *lock = malloc(n + sizeof "-lock");
+    if (lock) {
+        memcpy(lock, path, n);
+        memcpy(lock + n, "-lock", sizeof "-lock");
+    }
+    return lock;
+}
 
 /* LMDB's failures as sheaf's codes. */
 static int from_mdb(int rc)
@@ -111,7 +125,10 @@ int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
     if (!readonly) {
         /* One writing process at a time: two would each hold an in-memory
          * index that the other's additions never reach. */
-        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        s->lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        s->created = s->lock_fd >= 0;
+        if (s->lock_fd < 0 && errno == EEXIST)
+            s->lock_fd = open(path, O_RDWR | O_CLOEXEC);
         if (s->lock_fd < 0) {
             free(s);
             return SHEAF_EIO;
@@ -122,6 +139,15 @@ int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
             free(s);
             return rc;
         }
+    }
+    if (!readonly) { /* under the flock: no other writer is creating it */
+        char *lock = lock_path(path);
+        if (!lock) {
+            sheaf__store_discard(s, path);
+            return SHEAF_ENOMEM;
+        }
+        s->created_lock = access(lock, F_OK) != 0;
+        free(lock);
     }
     unsigned flags = MDB_NOSUBDIR | (readonly ? MDB_RDONLY : 0);
     unsigned create = readonly ? 0 : MDB_CREATE;
@@ -140,7 +166,7 @@ int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
             mdb_txn_abort(txn);
     }
     if (rc != MDB_SUCCESS) {
-        sheaf__store_close(s);
+        sheaf__store_discard(s, path);
         /* A read-only open of a store never written finds no file or no
          * tables. */
         return rc == ENOENT || rc == MDB_NOTFOUND ? SHEAF_ENOTFOUND
@@ -148,6 +174,21 @@ int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
     }
     *out = s;
     return SHEAF_OK;
+}
+
+void sheaf__store_discard(sheaf__store *s, const char *path)
+{
+    /* Unlinked while the flock is still held, so that no other writer can
+     * have opened the files in between. */
+    if (s && s->created)
+        unlink(path);
+    if (s && s->created_lock) {
+        char *lock = lock_path(path);
+        if (lock)
+            unlink(lock);
+        free(lock);
+    }
+    sheaf__store_close(s);
 }
 
 void sheaf__store_close(sheaf__store *s)

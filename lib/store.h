@@ -34,6 +34,9 @@ typedef struct sheaf__stored_doc {
  * it. SHEAF_ECORRUPT when the file is not an LMDB environment. */
 int sheaf__store_open(const char *path, int readonly, sheaf__store **out);
 void sheaf__store_close(sheaf__store *s);
+/* Close, and remove the files this open created (the store and LMDB's
+ * lock file beside it): a failed open leaves no trace. */
+void sheaf__store_discard(sheaf__store *s, const char *path);
 
 /* The stored parameters: SHEAF_ENOTFOUND in a new store, SHEAF_ECORRUPT
  * when damaged, SHEAF_EMISMATCH for another format version. */

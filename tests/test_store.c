@@ -333,6 +333,52 @@ static void groups(void **state)
     free_corpus(&c);
 }
 
+typedef struct group_call {
+    sheaf_index *idx;
+    int add_rc, commit_rc, rollback_rc;
+} group_call;
+
+static void *other_thread(void *arg)
+{
+    group_call *g = arg;
+    g->add_rc = sheaf_index_add(g->idx, "elsewhere", "words from elsewhere", 20, NULL);
+    g->commit_rc = sheaf_index_commit(g->idx);
+    g->rollback_rc = sheaf_index_rollback(g->idx);
+    return NULL;
+}
+
+/* A group is its thread's: LMDB's writer mutex must be released by the
+ * thread that took it. Other threads' writes wait for no one: they fail. */
+static void group_belongs_to_its_thread(void **state)
+{
+    (void)state;
+    char path[300];
+    path_of("thread.sheaf", path);
+    sheaf_params p;
+    sheaf_params_init(&p);
+    sheaf_index *idx;
+    assert_int_equal(sheaf_index_open(path, &p, 0, &idx), SHEAF_OK);
+    assert_int_equal(sheaf_index_begin(idx), SHEAF_OK);
+    assert_int_equal(sheaf_index_add(idx, "here", "words written here", 18, NULL),
+                     SHEAF_OK);
+    group_call g = {idx, 0, 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_thread, &g), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(g.add_rc, SHEAF_EINVAL);
+    assert_int_equal(g.commit_rc, SHEAF_EINVAL);
+    assert_int_equal(g.rollback_rc, SHEAF_EINVAL);
+    assert_int_equal(sheaf_index_commit(idx), SHEAF_OK);
+    /* With no group open, any thread may write. */
+    assert_int_equal(pthread_create(&t, NULL, other_thread, &g), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(g.add_rc, SHEAF_OK);
+    sheaf_index_free(idx);
+    assert_int_equal(sheaf_index_open(path, NULL, 0, &idx), SHEAF_OK);
+    assert_int_equal(sheaf_index_size(idx), 2);
+    sheaf_index_free(idx);
+}
+
 static void one_writer_many_readers(void **state)
 {
     (void)state;
@@ -620,6 +666,7 @@ int main(void)
         cmocka_unit_test(open_errors),
         cmocka_unit_test(groups),
         cmocka_unit_test(one_writer_many_readers),
+        cmocka_unit_test(group_belongs_to_its_thread),
         cmocka_unit_test(time_window),
         cmocka_unit_test(expiry_is_stored),
         cmocka_unit_test(survives_kill_9),
