@@ -360,9 +360,12 @@ static int decode(const MDB_val *k, const MDB_val *v, uint16_t *values,
     d->time = (int64_t)get_u64(b + 4);
     d->id_len = get_u32(b + 12);
     d->cluster_len = get_u32(b + 16);
+    /* In 64 bits: the lengths come from the file, and must not wrap a
+     * 32-bit size_t into agreeing with the record's size. */
     if (d->num_hashes > SHEAF_MAX_HASHES ||
-        DOC_HEADER + 2 * (size_t)d->num_hashes + d->id_len + d->cluster_len !=
-            body)
+        DOC_HEADER + 2 * (uint64_t)d->num_hashes + (uint64_t)d->id_len +
+                (uint64_t)d->cluster_len !=
+            (uint64_t)body)
         return SHEAF_ECORRUPT;
     const uint8_t *q = b + DOC_HEADER;
     for (uint32_t i = 0; i < d->num_hashes; i++, q += 2)
