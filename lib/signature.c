@@ -316,30 +316,42 @@ static void combine_all(const sketch *s, const uint64_t *units, size_t n,
     }
 }
 
+/* units[0..have) hold the newest unit (word or character) hashes, oldest
+ * first: sign every complete window of k of them and keep the k - 1 newest
+ * for the next chunk. Returns how many are kept. */
+static size_t slide(sketch *s, uint64_t *units, size_t have, uint64_t *sh)
+{
+    uint32_t k = s->h->params.shingle_size;
+    if (have < k)
+        return have;
+    size_t n = have - k + 1;
+    combine_all(s, units, n, sh);
+    update(s, sh, n);
+    memmove(units, units + n, (k - 1) * sizeof units[0]);
+    return k - 1;
+}
+
+/* A text of fewer than k units is one shingle of all of them. */
+static void short_text(sketch *s, const uint64_t *units, size_t have)
+{
+    if (s->count == 0 && have > 0) {
+        uint64_t sh = combine(units, (uint32_t)have, s->h->params.seed);
+        update(s, &sh, 1);
+    }
+}
+
 /* Word k-shingles: a window of the last k word hashes slides over the text;
  * a text of fewer than k words is one shingle of all its words. */
 static void shingle_words(sketch *s, sheaf__scan *scan)
 {
     const sheaf_params *p = &s->h->params;
-    uint32_t k = p->shingle_size;
     /* Words of the previous chunk still in the window come first. */
     uint64_t words[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK];
     uint64_t sh[CHUNK];
     size_t have = 0, got;
-    while ((got = sheaf__scan_words(scan, p->seed, words + have, CHUNK)) > 0) {
-        have += got;
-        if (have < k)
-            continue;
-        size_t n = have - k + 1;
-        combine_all(s, words, n, sh);
-        update(s, sh, n);
-        memmove(words, words + n, (k - 1) * sizeof words[0]);
-        have = k - 1;
-    }
-    if (s->count == 0 && have > 0) {
-        sh[0] = combine(words, (uint32_t)have, p->seed);
-        update(s, sh, 1);
-    }
+    while ((got = sheaf__scan_words(scan, p->seed, words + have, CHUNK)) > 0)
+        have = slide(s, words, have + got, sh);
+    short_text(s, words, have);
 }
 
 /* The next words of text[*pos, len) on a SIMD level, at most
@@ -361,7 +373,6 @@ static size_t next_words_simd(const sheaf__kernels *kr, const char *text,
 static void shingle_words_simd(sketch *s, const char *text, size_t len)
 {
     const sheaf_params *p = &s->h->params;
-    uint32_t k = p->shingle_size;
     uint64_t words[SHEAF_MAX_SHINGLE_SIZE - 1 + SHEAF__TOKENS + SHEAF__LANES];
     uint64_t sh[SHEAF__TOKENS + SHEAF__LANES];
     sheaf__xxh3_keys keys;
@@ -371,19 +382,9 @@ static void shingle_words_simd(sketch *s, const char *text, size_t len)
     while (pos < len) {
         size_t got = next_words_simd(s->kr, text, len, &pos, p->seed, &keys,
                                      words + have);
-        have += got;
-        if (!got || have < k)
-            continue;
-        size_t n = have - k + 1;
-        combine_all(s, words, n, sh);
-        update(s, sh, n);
-        memmove(words, words + n, (k - 1) * sizeof words[0]);
-        have = k - 1;
+        have = slide(s, words, have + got, sh);
     }
-    if (s->count == 0 && have > 0) {
-        sh[0] = combine(words, (uint32_t)have, p->seed);
-        update(s, sh, 1);
-    }
+    short_text(s, words, have);
 }
 
 size_t sheaf__words_level(const char *text, size_t len, uint64_t seed,
@@ -413,7 +414,6 @@ size_t sheaf__words_level(const char *text, size_t len, uint64_t seed,
 static void shingle_chars(sketch *s, sheaf__scan *scan)
 {
     const sheaf_params *p = &s->h->params;
-    uint32_t k = p->shingle_size;
     uint32_t cps[CHUNK];
     uint64_t hashes[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK + SHEAF__LANES];
     uint64_t sh[CHUNK + SHEAF__LANES];
@@ -424,19 +424,9 @@ static void shingle_chars(sketch *s, sheaf__scan *scan)
                              (uint8_t)(cps[i] >> 16), (uint8_t)(cps[i] >> 24)};
             hashes[have + i] = XXH3_64bits_withSeed(le, sizeof le, p->seed);
         }
-        have += got;
-        if (have < k)
-            continue;
-        size_t n = have - k + 1;
-        combine_all(s, hashes, n, sh);
-        update(s, sh, n);
-        memmove(hashes, hashes + n, (k - 1) * sizeof hashes[0]);
-        have = k - 1;
+        have = slide(s, hashes, have + got, sh);
     }
-    if (s->count == 0 && have > 0) {
-        sh[0] = combine(hashes, (uint32_t)have, p->seed);
-        update(s, sh, 1);
-    }
+    short_text(s, hashes, have);
 }
 
 static int sign(const sheaf_hasher *h, const char *text, size_t len,
