@@ -414,8 +414,9 @@ static int usage(void)
                     "| FILE.txt]\n"
                     "       sheaf-bench e2e [--json] FILE.jsonl[.gz]\n"
                     "       sheaf-bench gen [--articles N] [--seed S] [--dups "
-                    "P] [--truth FILE]\n"
-                    "                       [--out FILE] [SOURCE...]\n");
+                    "P] [--length B]\n"
+                    "                       [--truth FILE] [--out FILE] "
+                    "[SOURCE...]\n");
     return 2;
 }
 

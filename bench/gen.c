@@ -2,12 +2,13 @@
  * sheaf-bench gen: a dump of news-like JSONL of any size from any text,
  * with near-duplicates of known edit rates and a ground-truth file.
  *
- *   sheaf-bench gen [--articles N] [--seed S] [--dups P] [--truth FILE]
- *                   [--out FILE] [SOURCE...]
+ *   sheaf-bench gen [--articles N] [--seed S] [--dups P] [--length B]
+ *                   [--truth FILE] [--out FILE] [SOURCE...]
  *
  * Each original article strings together paragraphs of two to five
  * consecutive sentences taken from anywhere in the sources (JSONL "text"
- * fields or plain text), 300 bytes to 12 KB long, about 3 KB typically,
+ * fields or plain text), about B bytes long typically (--length, default
+ * 3000), from a tenth of that to four times it, log-normally,
  * under a headline taken from its first words, with an outlet and a
  * publication time; drawn so, originals are unlike each other however
  * small the source. With probability P (default 0.3) an
@@ -179,7 +180,7 @@ int gen_main(int argc, char **argv)
 {
     size_t articles = 10000;
     uint64_t seed = 1;
-    double dups = 0.3;
+    double dups = 0.3, typical = 3000.0;
     const char *out_path = NULL, *truth_path = NULL;
     corpus src = {0};
     int sources = 0;
@@ -191,6 +192,9 @@ int gen_main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--dups") && i + 1 < argc)
             dups = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--length") && i + 1 < argc &&
+                 (typical = atof(argv[i + 1])) >= 100 && typical <= 1e6)
+            i++;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
             out_path = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc)
@@ -198,7 +202,9 @@ int gen_main(int argc, char **argv)
         else if (argv[i][0] == '-') {
             fprintf(stderr,
                     "usage: sheaf-bench gen [--articles N] [--seed S] "
-                    "[--dups P] [--truth FILE] [--out FILE] [SOURCE...]\n");
+                    "[--dups P] [--length B (100 to 1000000)]\n"
+                    "                       [--truth FILE] [--out FILE] "
+                    "[SOURCE...]\n");
             return 2;
         } else {
             if (corpus_load(&src, argv[i], 0) != 0) {
@@ -252,15 +258,15 @@ int gen_main(int argc, char **argv)
         if (printed || number == articles)
             continue;
 
-        /* An original: consecutive sentences from a random one, about 3 KB
-         * (a log-normal length, as article lengths are). */
+        /* An original: consecutive sentences from a random one, about
+         * typical bytes (a log-normal length, as article lengths are). */
         double target =
-            3000.0 *
+            typical *
             exp(0.6 * (rng_unit(&r) + rng_unit(&r) + rng_unit(&r) - 1.5));
-        if (target < 300)
-            target = 300;
-        if (target > 12000)
-            target = 12000;
+        if (target < typical / 10)
+            target = typical / 10;
+        if (target > typical * 4)
+            target = typical * 4;
         text.n = 0;
         buf_add(&text, "", 0);
         while (text.n < (size_t)target) {

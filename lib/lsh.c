@@ -3,24 +3,67 @@
 #include <string.h>
 
 #include "lsh.h"
+#include "hashtab.h"
 #include "sheaf.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #define INITIAL_SLOTS 64u
 
-static uint64_t band_key(const uint16_t *values, uint32_t b, uint32_t rows)
+/* A band's rows packed four to a 64-bit word, each word mixed into the
+ * hash, which starts from a constant of the band. The mix is a bijection,
+ * so two bands of at most four rows (the usual 2 to 4) that differ never
+ * share a key. Keys are computed for every band of every add and again
+ * for every document when the tables grow: XXH3 cost three times as much
+ * here. Not part of any format: keys are recomputed on load. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* n = 1 to 4 values, the first in the low bits. */
+ALWAYS_INLINE uint64_t pack(const uint16_t *v, uint32_t n)
 {
-    return XXH3_64bits_withSeed(values + (size_t)b * rows,
-                                rows * sizeof values[0], b);
+    uint64_t w = v[0];
+    if (n > 1)
+        w |= (uint64_t)v[1] << 16;
+    if (n > 2)
+        w |= (uint64_t)v[2] << 32;
+    if (n > 3)
+        w |= (uint64_t)v[3] << 48;
+    return w;
 }
 
+ALWAYS_INLINE uint64_t band_key(const uint16_t *v, uint32_t b, uint32_t rows)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull * (b + 1);
+    uint32_t i = 0;
+    for (; i + 4 <= rows; i += 4)
+        h = sheaf__mix64(h ^ pack(v + i, 4));
+    return rows > i ? sheaf__mix64(h ^ pack(v + i, rows - i)) : h;
+}
+
+ALWAYS_INLINE void keys_of(uint32_t bands, uint32_t rows, const uint16_t *values, uint64_t *keys)
+{
+    for (uint32_t b = 0; b < bands; b++)
+        keys[b] = band_key(values + (size_t)b * rows, b, rows);
+}
+
+/* The usual row counts get loops of their own, unrolled by the compiler. */
 void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
                      uint64_t *keys)
 {
-    for (uint32_t b = 0; b < bands; b++)
-        keys[b] = band_key(values, b, rows);
+    switch (rows) {
+    case 1:
+        keys_of(bands, 1, values, keys);
+        break;
+    case 2:
+        keys_of(bands, 2, values, keys);
+        break;
+    case 3:
+        keys_of(bands, 3, values, keys);
+        break;
+    case 4:
+        keys_of(bands, 4, values, keys);
+        break;
+    default:
+        keys_of(bands, rows, values, keys);
+    }
 }
 
 /* The slot a key hashes to, and the tag kept in it. */
@@ -31,140 +74,149 @@ static uint32_t home_of(uint64_t key, uint32_t mask)
 
 static uint16_t tag_of(uint64_t key) { return (uint16_t)(key >> 48); }
 
+static const uint16_t *values_of(const sheaf__lsh *l, uint32_t doc)
+{
+    return *l->values + (size_t)doc * l->stride;
+}
+
 static uint64_t key_of_doc(const sheaf__lsh *l, uint32_t b, uint32_t doc)
 {
-    return band_key(*l->values + (size_t)doc * l->stride, b, l->rows);
+    return band_key(values_of(l, doc) + (size_t)b * l->rows, b, l->rows);
 }
 
 int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows,
                     const uint16_t *const *values, uint32_t stride)
 {
+    memset(l, 0, sizeof *l);
     l->bands = bands;
     l->rows = rows;
     l->values = values;
     l->stride = stride;
-    l->band = calloc(bands, sizeof *l->band);
-    return l->band ? SHEAF_OK : SHEAF_ENOMEM;
+    return SHEAF_OK;
 }
 
 void sheaf__lsh_free(sheaf__lsh *l)
 {
-    if (l->band)
-        for (uint32_t b = 0; b < l->bands; b++) {
-            free(l->band[b].tags);
-            free(l->band[b].docs);
-        }
-    free(l->band);
-    l->band = NULL;
+    free(l->slots);
+    l->slots = NULL;
+    l->mask = 0;
+    l->count = 0;
 }
 
-static void place(sheaf__band *t, uint64_t key, uint32_t doc)
+/* A slot holds the complement of its document number (lsh.h): document
+ * numbers stay below SHEAF__MAX_DOCS, so a zero high half means empty. */
+static int empty(const sheaf__slot *s) { return s->doc_hi == 0; }
+
+static void set_slot(sheaf__slot *s, uint16_t tag, uint32_t doc)
 {
-    uint32_t i = home_of(key, t->mask);
-    while (t->docs[i] != SHEAF__NO_DOC)
-        i = (i + 1) & t->mask;
-    t->tags[i] = tag_of(key);
-    t->docs[i] = doc;
-    t->count++;
+    s->tag = tag;
+    s->doc_lo = (uint16_t)~doc;
+    s->doc_hi = (uint16_t)(~doc >> 16);
 }
 
-/* Keep the load at most 3/4: probe runs stay short. */
-static int grow(const sheaf__lsh *l, uint32_t b)
+/* Put doc in the table t of mask + 1 slots. */
+static void place(sheaf__slot *t, uint32_t mask, uint64_t key, uint32_t doc)
 {
-    sheaf__band *t = &l->band[b];
-    size_t cap = t->docs ? (size_t)t->mask + 1 : 0;
-    if ((size_t)(t->count + 1) * 4 <= cap * 3)
+    uint32_t i = home_of(key, mask);
+    while (!empty(&t[i]))
+        i = (i + 1) & mask;
+    set_slot(&t[i], tag_of(key), doc);
+}
+
+/* Keep the load at most 3/4: probe runs stay short. All bands grow at
+ * once; band 0 lists the documents, and each one's values are read once
+ * to place it in every band. Zeroed memory is empty (see set_slot), so
+ * calloc hands large tables over as fresh pages with nothing to clear. */
+int sheaf__lsh_reserve(sheaf__lsh *l, size_t n)
+{
+    size_t cap = l->slots ? (size_t)l->mask + 1 : 0;
+    if (n <= cap / 4 * 3)
         return SHEAF_OK;
-    size_t new_cap = cap ? cap * 2 : INITIAL_SLOTS;
-    if ((uint64_t)new_cap - 1 > UINT32_MAX) /* the mask must fit 32 bits */
-        return SHEAF_ERANGE;
-    uint16_t *tags = malloc(new_cap * sizeof *tags);
-    uint32_t *docs = malloc(new_cap * sizeof *docs);
-    if (!tags || !docs) {
-        free(tags);
-        free(docs);
+    size_t new_cap = cap ? cap : INITIAL_SLOTS;
+    while (new_cap / 4 * 3 < n) {
+        if (new_cap > UINT32_MAX / 2) /* the mask must fit 32 bits */
+            return SHEAF_ERANGE;
+        new_cap *= 2;
+    }
+    if (new_cap > SIZE_MAX / sizeof(sheaf__slot) / l->bands)
+        return SHEAF_ERANGE; /* 32-bit */
+    sheaf__slot *slots = calloc(new_cap * l->bands, sizeof *slots);
+    if (!slots)
         return SHEAF_ENOMEM;
+    const uint32_t mask = (uint32_t)(new_cap - 1);
+    uint64_t keys[SHEAF_MAX_HASHES];
+    for (size_t i = 0; i < cap; i++) {
+        if (empty(&l->slots[i]))
+            continue;
+        uint32_t doc = sheaf__slot_doc(&l->slots[i]);
+        sheaf__lsh_keys(l->bands, l->rows, values_of(l, doc), keys);
+        for (uint32_t b = 0; b < l->bands; b++)
+            place(slots + b * new_cap, mask, keys[b], doc);
     }
-    memset(docs, 0xff, new_cap * sizeof *docs); /* all SHEAF__NO_DOC */
-    sheaf__band old = *t;
-    t->tags = tags;
-    t->docs = docs;
-    t->mask = (uint32_t)(new_cap - 1);
-    t->count = 0;
-    for (size_t i = 0; i < cap; i++)
-        if (old.docs[i] != SHEAF__NO_DOC)
-            place(t, key_of_doc(l, b, old.docs[i]), old.docs[i]);
-    free(old.tags);
-    free(old.docs);
-    return SHEAF_OK;
-}
-
-int sheaf__lsh_reserve(sheaf__lsh *l)
-{
-    for (uint32_t b = 0; b < l->bands; b++) {
-        int rc = grow(l, b);
-        if (rc != SHEAF_OK)
-            return rc;
-    }
+    free(l->slots);
+    l->slots = slots;
+    l->mask = mask;
     return SHEAF_OK;
 }
 
 void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
     for (uint32_t b = 0; b < l->bands; b++)
-        place(&l->band[b], keys[b], doc);
+        place(sheaf__lsh_band(l, b), l->mask, keys[b], doc);
+    l->count++;
 }
 
 /* Backward-shift deletion: pull later members of the probe run into the
  * hole unless that would move one before its home slot. */
 static void delete_slot(const sheaf__lsh *l, uint32_t b, uint32_t hole)
 {
-    sheaf__band *t = &l->band[b];
+    sheaf__slot *t = sheaf__lsh_band(l, b);
+    const uint32_t mask = l->mask;
     uint32_t j = hole;
     for (;;) {
-        j = (j + 1) & t->mask;
-        if (t->docs[j] == SHEAF__NO_DOC)
+        j = (j + 1) & mask;
+        if (empty(&t[j]))
             break;
-        uint32_t home = home_of(key_of_doc(l, b, t->docs[j]), t->mask);
-        if (((j - home) & t->mask) >= ((j - hole) & t->mask)) {
-            t->tags[hole] = t->tags[j];
-            t->docs[hole] = t->docs[j];
+        uint32_t home = home_of(key_of_doc(l, b, sheaf__slot_doc(&t[j])), mask);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            t[hole] = t[j];
             hole = j;
         }
     }
-    t->docs[hole] = SHEAF__NO_DOC;
-    t->count--;
+    memset(&t[hole], 0, sizeof t[hole]);
 }
 
 void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
+    if (!l->slots)
+        return;
+    int found = 0;
     for (uint32_t b = 0; b < l->bands; b++) {
-        sheaf__band *t = &l->band[b];
-        if (!t->docs)
-            continue;
-        for (uint32_t i = home_of(keys[b], t->mask);
-             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask) {
-            if (t->docs[i] == doc) {
+        const sheaf__slot *t = sheaf__lsh_band(l, b);
+        for (uint32_t i = home_of(keys[b], l->mask); !empty(&t[i]);
+             i = (i + 1) & l->mask) {
+            if (sheaf__slot_doc(&t[i]) == doc) {
                 delete_slot(l, b, i);
+                found = 1;
                 break;
             }
         }
     }
+    l->count -= (uint32_t)found;
 }
 
 uint32_t sheaf__lsh_find_equal(const sheaf__lsh *l, uint64_t key0,
                                const uint16_t *values)
 {
-    const sheaf__band *t = &l->band[0];
-    if (!t->docs)
+    if (!l->slots)
         return SHEAF__NO_DOC;
+    const sheaf__slot *t = sheaf__lsh_band(l, 0);
     uint16_t tag = tag_of(key0);
-    for (uint32_t i = home_of(key0, t->mask); t->docs[i] != SHEAF__NO_DOC;
-         i = (i + 1) & t->mask) {
-        uint32_t d = t->docs[i];
-        if (t->tags[i] == tag &&
-            memcmp(*l->values + (size_t)d * l->stride, values,
-                   l->stride * sizeof values[0]) == 0)
+    for (uint32_t i = home_of(key0, l->mask); !empty(&t[i]);
+         i = (i + 1) & l->mask) {
+        uint32_t d = sheaf__slot_doc(&t[i]);
+        if (t[i].tag == tag &&
+            memcmp(values_of(l, d), values, l->stride * sizeof values[0]) == 0)
             return d;
     }
     return SHEAF__NO_DOC;
@@ -201,15 +253,19 @@ static int compare_docs(const void *a, const void *b)
 static int gather(const sheaf__lsh *l, const uint64_t *keys, uint32_t *mark,
                   uint32_t epoch, sheaf__docs *out)
 {
+    if (!l->slots)
+        return SHEAF_OK;
+    for (uint32_t b = 0; b < l->bands; b++)
+        SHEAF__PREFETCH(sheaf__lsh_band(l, b) + home_of(keys[b], l->mask));
     for (uint32_t b = 0; b < l->bands; b++) {
-        const sheaf__band *t = &l->band[b];
-        if (!t->docs)
-            continue;
+        const sheaf__slot *t = sheaf__lsh_band(l, b);
         uint16_t tag = tag_of(keys[b]);
-        for (uint32_t i = home_of(keys[b], t->mask);
-             t->docs[i] != SHEAF__NO_DOC; i = (i + 1) & t->mask) {
-            uint32_t d = t->docs[i];
-            if (t->tags[i] != tag || (mark && mark[d] == epoch))
+        for (uint32_t i = home_of(keys[b], l->mask); !empty(&t[i]);
+             i = (i + 1) & l->mask) {
+            if (t[i].tag != tag)
+                continue;
+            uint32_t d = sheaf__slot_doc(&t[i]);
+            if (mark && mark[d] == epoch)
                 continue;
             if (mark)
                 mark[d] = epoch;

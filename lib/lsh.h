@@ -6,10 +6,15 @@
  * general hash table entry per document per band (uthash: ~72 bytes) would
  * take 1.9 GB. Each band is instead a flat open-addressing table with linear
  * probing of 6-byte slots: a 16-bit tag (the top bits of the band hash) and
- * a 32-bit document number. The full band hash is not stored; when a slot
- * must move (growth, or the backward shift that keeps deletion free of
- * tombstones), its hash is recomputed from the document's stored signature,
- * which the table reads through a pointer into the index.
+ * a 32-bit document number, side by side so that a probe touches one cache
+ * line. The full band hash is not stored; when a slot must move (growth,
+ * or the backward shift that keeps deletion free of tombstones), its hash
+ * is recomputed from the document's stored signature, which the table
+ * reads through a pointer into the index.
+ *
+ * Every band holds the same documents (each is inserted into and removed
+ * from all of them), so the bands share one size and grow together, in one
+ * allocation: growing reads each document's values once for all bands.
  */
 #ifndef SHEAF_LSH_H
 #define SHEAF_LSH_H
@@ -18,22 +23,39 @@
 #include <stdint.h>
 
 #define SHEAF__NO_DOC UINT32_MAX /* marks an empty slot */
+/* Document numbers are below this: a slot is empty when the high half of
+ * its number is all ones, one 16-bit comparison per probe. */
+#define SHEAF__MAX_DOCS 0xffff0000u
 
-typedef struct sheaf__band {
-    uint16_t *tags;
-    uint32_t *docs; /* mask + 1 slots, a power of two; SHEAF__NO_DOC: empty */
-    uint32_t mask;
-    uint32_t count;
-} sheaf__band;
+/* The complement of the document number, in two halves: the slot takes 6
+ * bytes, aligned to 2, and an all-zero slot is empty (SHEAF__NO_DOC). */
+typedef struct sheaf__slot {
+    uint16_t tag, doc_lo, doc_hi;
+} sheaf__slot;
+
+static inline uint32_t sheaf__slot_doc(const sheaf__slot *s)
+{
+    return ~((uint32_t)s->doc_lo | (uint32_t)s->doc_hi << 16);
+}
 
 /* Where the signatures of documents live: document d's values are
  * (*values)[d * stride ...], read when slots move. */
 typedef struct sheaf__lsh {
     uint32_t bands, rows;
-    sheaf__band *band;
+    /* bands tables of mask + 1 slots (a power of two), band b's from
+     * slots + b * (mask + 1); NULL until the first reserve. */
+    sheaf__slot *slots;
+    uint32_t mask;
+    uint32_t count; /* documents, in every band */
     const uint16_t *const *values;
     uint32_t stride;
 } sheaf__lsh;
+
+/* Band b's table. */
+static inline sheaf__slot *sheaf__lsh_band(const sheaf__lsh *l, uint32_t b)
+{
+    return l->slots + (size_t)b * ((size_t)l->mask + 1);
+}
 
 /* A growable array of document numbers. */
 typedef struct sheaf__docs {
@@ -49,9 +71,9 @@ void sheaf__lsh_free(sheaf__lsh *l);
 void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
                      uint64_t *keys);
 
-/* Make room for one more document in every band, so that the insertion
- * that follows cannot fail. SHEAF_ENOMEM leaves the contents unchanged. */
-int sheaf__lsh_reserve(sheaf__lsh *l);
+/* Make room for n documents in all in every band, so that insertions up
+ * to that count cannot fail. SHEAF_ENOMEM leaves the contents unchanged. */
+int sheaf__lsh_reserve(sheaf__lsh *l, size_t n);
 /* doc's values must be in place (see values) before it is inserted. */
 void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);
 void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc);

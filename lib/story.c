@@ -96,6 +96,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "sheaf.h"
 #include "story.h"
 #include "terms.h"
@@ -297,22 +298,7 @@ struct sheaf__story {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* A hint to load memory that will be read soon. */
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 
-/* The splitmix64 finaliser: a bijection that spreads every input bit. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ x >> 31;
-}
 
 static tstat *stat_slot(const tstats *t, uint64_t key)
 {
@@ -432,7 +418,7 @@ static uint32_t band_key(uint32_t j, uint64_t term)
 
 static uint32_t band_home(const bands *t, uint32_t key)
 {
-    return (uint32_t)mix64(key) & t->mask;
+    return (uint32_t)sheaf__mix64(key) & t->mask;
 }
 
 /* The slot of key, or the empty slot where it would go. */
@@ -680,14 +666,14 @@ static void minhash(const sheaf__story_params *p, scratch *sc)
         sc->minterm[j] = 0;
     }
     for (uint32_t i = 0; i < sc->k && i < SKETCH_TERMS; i++) {
-        uint64_t state = mix64(sc->hterm[i] ^ p->seed);
+        uint64_t state = sheaf__mix64(sc->hterm[i] ^ p->seed);
         double scale = 1 / ((double)sc->hweight[i] * sc->hweight[i]), x = 0;
         for (uint32_t j = 0; j < m; j++)
             sc->perm[j] = j;
         for (uint32_t d = 0; d < m; d++) {
             /* The next smallest of the term's m values: the gap, then
              * which of the values not yet drawn it is. */
-            uint64_t r = mix64(state += 0x9e3779b97f4a7c15ull);
+            uint64_t r = sheaf__mix64(state += 0x9e3779b97f4a7c15ull);
             x += neg_log_unit((uint32_t)(r >> 32)) * scale * sc->inv[d];
             if (x >= top)
                 break;
@@ -898,7 +884,7 @@ static int candidates(const sheaf__story *s, scratch *sc)
     int rc = SHEAF_OK;
     /* The band slots are cache misses, independent: ask for all first. */
     for (uint32_t j = 0; j < s->p.num_hashes; j++)
-        PREFETCH(&t->slot[band_home(t, sc->keys[j])]);
+        SHEAF__PREFETCH(&t->slot[band_home(t, sc->keys[j])]);
     for (uint32_t j = 0; j < s->p.num_hashes && rc == SHEAF_OK; j++) {
         band *b = band_slot(t, sc->keys[j]);
         if (!b->n || b->n > BUSY_BAND)

@@ -1544,6 +1544,67 @@ static char *snapshot(const sheaf_index *idx, int nids)
     return s;
 }
 
+/* Reserving room changes no result: a reserved index and one that grows
+ * as articles come give the same assignments, before and past the room
+ * reserved; asking for less than there is, and story mode, do nothing; a
+ * failed reservation leaves the index as it was, and usable. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    assert_int_equal(sheaf_index_reserve(NULL, 10), SHEAF_EINVAL);
+    sheaf_params p;
+    sheaf_params_init(&p);
+    p.shingle_size = 3;
+    sheaf_index *grown = new_index(&p), *reserved = new_index(&p);
+    assert_int_equal(sheaf_index_reserve(reserved, 0), SHEAF_OK);
+    assert_int_equal(sheaf_index_reserve(reserved, 300), SHEAF_OK);
+    int oom_seen = 0;
+    if (wrapping_active()) {
+        arm(0, 1);
+        assert_int_equal(sheaf_index_reserve(reserved, 100000), SHEAF_ENOMEM);
+        arm(-1, 0);
+        oom_seen = 1;
+    }
+    static family fams[40];
+    static char text[2048];
+    rng_state = 77;
+    for (int f = 0; f < 40; f++)
+        make_family(&fams[f]);
+    for (int i = 0; i < 700; i++) {
+        if (i == 200) /* less than there is already: nothing to do */
+            assert_int_equal(sheaf_index_reserve(reserved, 100), SHEAF_OK);
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        size_t len = variant(&fams[below(40)], below(8), text);
+        sheaf_assignment a, b;
+        assert_int_equal(sheaf_index_add(grown, id, text, len, &a), SHEAF_OK);
+        assert_int_equal(sheaf_index_add(reserved, id, text, len, &b),
+                         SHEAF_OK);
+        assert_string_equal(a.cluster, b.cluster);
+        assert_true((a.match == NULL) == (b.match == NULL));
+        if (a.match)
+            assert_string_equal(a.match, b.match);
+        assert_true(a.similarity == b.similarity);
+        assert_int_equal(a.cluster_size, b.cluster_size);
+    }
+    assert_int_equal(sheaf_index_size(reserved), 700);
+    assert_int_equal(sheaf_index_cluster_count(reserved),
+                     sheaf_index_cluster_count(grown));
+    assert_true(sheaf_index_cluster_count(grown) < 700); /* variants joined */
+    if (oom_seen) /* a failed reservation does not stand in the way */
+        assert_int_equal(sheaf_index_reserve(reserved, 5000), SHEAF_OK);
+    sheaf_index_free(grown);
+    sheaf_index_free(reserved);
+
+    sheaf_params sp;
+    sheaf_params_init_mode(&sp, SHEAF_MODE_STORY);
+    sheaf_index *story = new_index(&sp);
+    assert_int_equal(sheaf_index_reserve(story, 1000), SHEAF_OK);
+    assert_int_equal(add_str(story, "a", A, NULL), SHEAF_OK);
+    assert_int_equal(sheaf_index_size(story), 1);
+    sheaf_index_free(story);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -1694,6 +1755,7 @@ int main(void)
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_random_duplicates_against_model),
         cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

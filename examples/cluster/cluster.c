@@ -72,6 +72,7 @@ typedef struct run {
     size_t committed;      /* articles of this run committed to the index */
     size_t last_committed; /* position in arts of the last one committed */
     size_t in_group;       /* added since the open group began */
+    int reserved;          /* the index was told what to expect */
     uint64_t skipped_records;
     uint64_t skipped_files;
     uint64_t warnings;
@@ -377,6 +378,28 @@ static void add_article(run *R, batch *b, const record *rec,
         commit_group(R, 0);
 }
 
+/* Articles read before the index is told how many to expect. */
+#define ARTICLES_BEFORE_RESERVE 2048
+
+/* Once ARTICLES_BEFORE_RESERVE are in, tell the index how many articles
+ * to expect, extrapolated from the input read so far, so that its band
+ * tables do not regrow on the way (sheaf_index_reserve). Only where every
+ * input is a regular file, whose sizes say how much is left. Four fifths
+ * of the estimate: room asked for and not used is memory lost, and the
+ * first articles may be longer than the rest. A failure is harmless: the
+ * tables then grow as articles come. */
+static void reserve_for_input(run *R)
+{
+    R->reserved = 1;
+    uint64_t raw = reader_raw_bytes(&R->rd), total = R->inputs->total_size;
+    if (!R->inputs->size_known || raw == 0 || raw >= total)
+        return;
+    double more = 0.8 * (double)R->added * (double)(total - raw) / (double)raw;
+    if (more >= 1.0 && more < (double)SIZE_MAX / 2)
+        (void)sheaf_index_reserve(R->idx,
+                                  sheaf_index_size(R->idx) + (size_t)more);
+}
+
 /* Take a processed batch back: report, then cluster, in input order. */
 static void consume(run *R, batch *b)
 {
@@ -401,6 +424,8 @@ static void consume(run *R, batch *b)
             break;
         }
     }
+    if (!R->reserved && R->added >= ARTICLES_BEFORE_RESERVE)
+        reserve_for_input(R);
 }
 
 static void progress(run *R)
