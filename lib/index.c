@@ -140,15 +140,22 @@ static uint32_t min_same_for(double threshold, uint32_t n)
 
 static void free_memory(sheaf_index *idx)
 {
-    id_entry *e, *etmp;
-    HASH_ITER(hh, idx->ids, e, etmp) {
-        HASH_DEL(idx->ids, e);
+    /* Every record goes: the tables are dropped whole, then the records
+     * freed along their list (hh.next, which HASH_CLEAR leaves alone);
+     * deleting them one by one would unlink each from its bucket first. */
+    id_entry *e = idx->ids;
+    HASH_CLEAR(hh, idx->ids);
+    while (e) {
+        id_entry *next = e->hh.next;
         free(e);
+        e = next;
     }
-    cluster *c, *ctmp;
-    HASH_ITER(hh, idx->clusters, c, ctmp) {
-        HASH_DEL(idx->clusters, c);
+    cluster *c = idx->clusters;
+    HASH_CLEAR(hh, idx->clusters);
+    while (c) {
+        cluster *next = c->hh.next;
         free(c);
+        c = next;
     }
     sheaf__lsh_free(&idx->lsh);
     free(idx->docs);
