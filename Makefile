@@ -179,8 +179,10 @@ demo: deps
 	@$(CLI) cluster --quiet --format groups examples/demo/articles.jsonl
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH)
+	@$(MAKE) --no-print-directory $(BENCH) $(CLI)
 	@$(BENCH) $(BENCH_ARGS)
+	@echo
+	@sh bench/cli.sh $(BUILD)
 
 $(BUILD)/sheaf.pc: Makefile
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the figures of README.md's "## Performance" section: builds
-# the harness, runs `sheaf-bench --markdown` and puts its output between
+# the harness, runs `sheaf-bench --markdown` and bench/cli.sh (the
+# clusterer's whole process) and puts their output between
 # the BEGIN and END marker lines of that section, so the table is never
 # edited by hand.
 #
@@ -14,6 +15,8 @@ out=$(mktemp)
 trap 'rm -f "$out" "$out.readme"' EXIT
 # shellcheck disable=SC2086
 "$build/sheaf-bench" --markdown --repeats 15 $BENCH_ARGS >"$out"
+echo >>"$out"
+sh bench/cli.sh "$build" >>"$out"
 begin='<!-- BEGIN sheaf-bench --markdown (bench/readme.sh) -->'
 end='<!-- END sheaf-bench --markdown -->'
 grep -qF "$begin" README.md && grep -qF "$end" README.md || {
