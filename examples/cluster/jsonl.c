@@ -1,9 +1,11 @@
 /*
  * The JSONL record parser (see jsonl.h).
  *
- * Speed comes from three choices: strings are scanned eight bytes at a time
+ * Speed comes from three choices: strings are scanned many bytes at a time
  * for the only bytes that end a plain run (quote, backslash, control
- * character); values of other fields are validated without being stored;
+ * character; in wanted strings also non-ASCII bytes, whose UTF-8 is checked
+ * there and then rather than in another pass over the text); values of
+ * other fields are validated without being stored;
  * and the wanted strings are decoded in place, each starting where its
  * own raw bytes start, so a string without escapes is not copied at all.
  * Decoding never writes past the byte it has read (every escape is at least
@@ -16,6 +18,8 @@
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
 #endif
+
+#include "utf8.h"
 
 typedef struct parser {
     char *s;
@@ -47,31 +51,72 @@ static void skip_ws(parser *p)
 }
 
 /* The position of the first quote, backslash or control character at or
- * after pos, or len: where a plain run inside a string ends. This loop is
- * most of the parser's time, so it looks at 16 bytes per step with SSE2
- * (part of every x86-64, so no run-time check is needed), else 8 with
- * word arithmetic. */
+ * after pos, or len: where a plain run inside a string ends. With high set,
+ * a byte >= 0x80 ends it too, so that the caller can check UTF-8 there.
+ * This loop is most of the parser's time, so it looks at 64 bytes per step
+ * with SSE2 (part of every x86-64, so no run-time check is needed), else 8
+ * with word arithmetic. Inlined, so that high is a constant. */
 #if defined(__SSE2__) && defined(__GNUC__)
-static size_t next_special(const char *s, size_t pos, size_t len)
+/* The bytes of x that end a run, as 0xFF. x ^ 2 turns the quote into 0x20
+ * and keeps control characters below it, so one comparison finds both:
+ * unsigned, or signed to take the bytes >= 0x80 (negative) as well. */
+static inline __m128i run_ends(__m128i x, int high)
 {
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control_max = _mm_set1_epi8(0x1F);
-    while (len - pos >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
-        /* x <= 0x1F, unsigned, exactly when min(x, 0x1F) == x. */
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
-                                      _mm_cmpeq_epi8(x, backslash)),
-                         _mm_cmpeq_epi8(_mm_min_epu8(x, control_max), x));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask)
-            return pos + (size_t)__builtin_ctz(mask);
+    __m128i y = _mm_xor_si128(x, _mm_set1_epi8(0x02)), low;
+    if (high)
+        low = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), y);
+    else
+        low = _mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(0x20)), y);
+    return _mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+}
+
+static inline unsigned run_ends_at(const char *s, size_t pos, int high)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+    return (unsigned)_mm_movemask_epi8(run_ends(x, high));
+}
+
+static inline __attribute__((always_inline)) size_t
+next_special(const char *s, size_t pos, size_t len, int high)
+{
+    unsigned m;
+    /* Keys and ids are short: one step before the long ones. */
+    if (len - pos >= 16) {
+        if ((m = run_ends_at(s, pos, high)) != 0)
+            return pos + (size_t)__builtin_ctz(m);
         pos += 16;
+    }
+    while (len - pos >= 64) {
+        const __m128i *v = (const __m128i *)(const void *)(s + pos);
+        __m128i a = run_ends(_mm_loadu_si128(v), high);
+        __m128i b = run_ends(_mm_loadu_si128(v + 1), high);
+        __m128i c = run_ends(_mm_loadu_si128(v + 2), high);
+        __m128i d = run_ends(_mm_loadu_si128(v + 3), high);
+        if (_mm_movemask_epi8(
+                _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
+            uint64_t all = (uint64_t)(unsigned)_mm_movemask_epi8(a) |
+                           (uint64_t)(unsigned)_mm_movemask_epi8(b) << 16 |
+                           (uint64_t)(unsigned)_mm_movemask_epi8(c) << 32 |
+                           (uint64_t)(unsigned)_mm_movemask_epi8(d) << 48;
+            return pos + (size_t)__builtin_ctzll(all);
+        }
+        pos += 64;
+    }
+    while (len - pos >= 16) {
+        if ((m = run_ends_at(s, pos, high)) != 0)
+            return pos + (size_t)__builtin_ctz(m);
+        pos += 16;
+    }
+    if (pos == len)
+        return len;
+    if (len >= 16) {
+        /* The last 16 bytes of the line, without those already seen. */
+        m = run_ends_at(s, len - 16, high) >> (16 - (len - pos));
+        return m ? pos + (size_t)__builtin_ctz(m) : len;
     }
     for (; pos < len; pos++) {
         unsigned char c = (unsigned char)s[pos];
-        if (c == '"' || c == '\\' || c < 0x20)
+        if (c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80))
             break;
     }
     return pos;
@@ -83,21 +128,23 @@ static size_t next_special(const char *s, size_t pos, size_t len)
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
 
-static size_t next_special(const char *s, size_t pos, size_t len)
+static inline size_t next_special(const char *s, size_t pos, size_t len,
+                                  int high)
 {
     while (len - pos >= 8) {
         uint64_t w, q, b;
         memcpy(&w, s + pos, 8);
         q = w ^ (ONES * '"');
         b = w ^ (ONES * '\\');
-        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) &
+        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) |
+             (high ? w : 0)) &
             HIGHS)
             break;
         pos += 8;
     }
     for (; pos < len; pos++) {
         unsigned char c = (unsigned char)s[pos];
-        if (c == '"' || c == '\\' || c < 0x20)
+        if (c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80))
             break;
     }
     return pos;
@@ -170,14 +217,20 @@ static size_t unicode_escape(const char *s, size_t len, size_t r, unsigned *cp)
 
 /* The string whose opening quote was just consumed. Leaves pos after the
  * closing quote. With decode set, writes its decoded bytes from where its
- * raw bytes start, into *off and *len. */
+ * raw bytes start, into *off and *len. With bad set, also finds where the
+ * decoded bytes stop being valid UTF-8 (what utf8_invalid_at would say of
+ * them) as the scan passes: escapes decode to whole valid sequences, none
+ * starting with a continuation byte, so the raw bytes alone decide, and a
+ * text of ASCII costs nothing more. */
 static jsonl_error parse_string(parser *p, int decode, size_t *off,
-                                size_t *out_len)
+                                size_t *out_len, size_t *bad)
 {
     char *s = p->s;
     size_t len = p->len, r = p->pos, w = r;
+    int check = bad != NULL; /* until the first invalid byte */
     for (;;) {
-        size_t q = next_special(s, r, len);
+        size_t q =
+            check ? next_special(s, r, len, 1) : next_special(s, r, len, 0);
         if (decode && w != r)
             memmove(s + w, s + r, q - r);
         w += q - r;
@@ -185,6 +238,19 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
         if (r == len) {
             p->pos = r;
             return syntax_error(p, JSONL_UNTERMINATED_STRING);
+        }
+        if ((unsigned char)s[r] >= 0x80) {
+            size_t n = utf8_sequence((const unsigned char *)s + r, len - r);
+            if (!n) {
+                *bad = w - p->pos;
+                check = 0;
+                continue;
+            }
+            if (decode && w != r)
+                memmove(s + w, s + r, n);
+            w += n;
+            r += n;
+            continue;
         }
         if (s[r] == '"')
             break;
@@ -196,7 +262,7 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
             p->pos = len;
             return syntax_error(p, JSONL_UNTERMINATED_STRING);
         }
-        char c = s[r + 1], out;
+    char c = s[r + 1], out;
         switch (c) {
         case '"':
         case '\\':
@@ -243,6 +309,8 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
         *off = p->pos;
         *out_len = w - p->pos;
     }
+    if (check)
+        *bad = w - p->pos;
     p->pos = r + 1;
     return JSONL_OK;
 }
@@ -319,7 +387,7 @@ static jsonl_error skip_container(parser *p, int object)
             if (p->pos >= p->len || p->s[p->pos] != '"')
                 return syntax_error(p, JSONL_EXPECTED_KEY);
             p->pos++;
-            if ((e = parse_string(p, 0, NULL, NULL)) != JSONL_OK)
+            if ((e = parse_string(p, 0, NULL, NULL, NULL)) != JSONL_OK)
                 return e;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':')
@@ -353,7 +421,7 @@ static jsonl_error skip_value(parser *p, jsonl_type *type)
     case '"':
         *type = JSONL_STRING;
         p->pos++;
-        return parse_string(p, 0, NULL, NULL);
+        return parse_string(p, 0, NULL, NULL, NULL);
     case '{':
     case '[':
         *type = p->s[p->pos] == '{' ? JSONL_OBJECT : JSONL_ARRAY;
@@ -393,12 +461,12 @@ static jsonl_error field_value(parser *p, jsonl_value *v)
     if (p->pos < p->len && p->s[p->pos] == '"') {
         v->type = JSONL_STRING;
         p->pos++;
-        return parse_string(p, 1, &v->off, &v->len);
+        return parse_string(p, 1, &v->off, &v->len, &v->bad_utf8);
     }
     size_t start = p->pos;
     jsonl_error e = skip_value(p, &v->type);
     v->off = start;
-    v->len = p->pos - start;
+    v->len = v->bad_utf8 = p->pos - start;
     return e;
 }
 
@@ -414,7 +482,7 @@ jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
 {
     parser p = {line, len, 0, 0, 1};
     jsonl_error e;
-    r->id = (jsonl_value){JSONL_ABSENT, 0, 0};
+    r->id = (jsonl_value){JSONL_ABSENT, 0, 0, 0};
     r->text = r->id;
     r->time = r->id;
     r->error_at = 0;
@@ -438,7 +506,7 @@ jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
                 goto out;
             }
             p.pos++;
-            if ((e = parse_string(&p, 1, &koff, &klen)) != JSONL_OK)
+            if ((e = parse_string(&p, 1, &koff, &klen, NULL)) != JSONL_OK)
                 goto out;
             skip_ws(&p);
             if (p.pos >= len || line[p.pos] != ':') {
