@@ -299,7 +299,7 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
             p->pos = len;
             return syntax_error(p, JSONL_UNTERMINATED_STRING);
         }
-    char c = s[r + 1], out;
+        char c = s[r + 1], out;
         switch (c) {
         case '"':
         case '\\':
