@@ -11,7 +11,8 @@
  *   verdict as in the batch;
  * - a decoded text that is valid UTF-8 survives a round trip through the
  *   JSON writer of --format jsonl and the parser again, byte for byte;
- * - the UTF-8 validator agrees with a plain byte-at-a-time one;
+ * - the UTF-8 validator, and the parser's check of the strings it decodes,
+ *   agree with a plain byte-at-a-time one;
  * - a publication time ("time" field) that parses is in range, and comes
  *   back the same written again as RFC 3339 UTC by gmtime_r.
  *
@@ -144,6 +145,15 @@ static void check_line(const char *raw, size_t len, const record *rec,
     CHECK(r.text.off <= len && r.text.len <= len - r.text.off);
     CHECK(r.id.off <= len && r.id.len <= len - r.id.off);
     CHECK(r.time.off <= len && r.time.len <= len - r.time.off);
+    /* The UTF-8 checked while decoding, against the reference. */
+    if (r.text.type == JSONL_STRING)
+        CHECK(r.text.bad_utf8 ==
+              slow_utf8_invalid_at((const unsigned char *)line + r.text.off,
+                                   r.text.len));
+    if (r.id.type == JSONL_STRING)
+        CHECK(r.id.bad_utf8 ==
+              slow_utf8_invalid_at((const unsigned char *)line + r.id.off,
+                                   r.id.len));
     if (rec->status == RECORD_OK) {
         CHECK((r.time.type == JSONL_STRING || r.time.type == JSONL_NUMBER) ==
               (rec->time != SHEAF_NO_TIME));

@@ -379,6 +379,122 @@ static void test_utf8(void **state)
     }
 }
 
+/* Parse line[0..n) from a buffer of exactly n bytes, so that a sanitizer
+ * sees any read past the line. */
+static jsonl_error parse_exact(const char *line, size_t n, jsonl_result *r,
+                               char **copy)
+{
+    *copy = malloc(n ? n : 1);
+    memcpy(*copy, line, n);
+    return jsonl_parse(&FIELDS, *copy, n, r);
+}
+
+/* The string scanner's steps (16 bytes, then 64, then 16, then the line's
+ * last bytes) must each find the first byte that ends a run, wherever it
+ * falls and however long the line. */
+static void test_parse_scan(void **state)
+{
+    (void)state;
+    char line[300];
+    jsonl_result r;
+    char *copy;
+    for (size_t n = 0; n < 200; n++) {
+        memcpy(line, "{\"text\":\"", 9);
+        memset(line + 9, 'a', n);
+        memcpy(line + 9 + n, "\"}", 2);
+        assert_int_equal(parse_exact(line, n + 11, &r, &copy), JSONL_OK);
+        assert_int_equal(r.text.len, n);
+        assert_int_equal(r.text.bad_utf8, n);
+        free(copy);
+        /* Unterminated: the line ends inside the string. */
+        assert_int_equal(parse_exact(line, n + 9, &r, &copy),
+                         JSONL_UNTERMINATED_STRING);
+        assert_int_equal(r.error_at, n + 9);
+        free(copy);
+        for (size_t k = 0; k < n; k++) {
+            static const char ends[] = {'\x01', '\x1F', '\t'};
+            for (size_t e = 0; e < sizeof ends; e++) {
+                line[9 + k] = ends[e];
+                assert_int_equal(parse_exact(line, n + 11, &r, &copy),
+                                 JSONL_CONTROL_CHAR);
+                assert_int_equal(r.error_at, 9 + k);
+                free(copy);
+            }
+            /* A non-ASCII byte does not end the string, and is where its
+             * UTF-8 goes wrong. */
+            line[9 + k] = '\xFF';
+            assert_int_equal(parse_exact(line, n + 11, &r, &copy), JSONL_OK);
+            assert_int_equal(r.text.len, n);
+            assert_int_equal(r.text.bad_utf8, k);
+            free(copy);
+            line[9 + k] = 'a';
+        }
+    }
+}
+
+/* The parser checks the UTF-8 of the strings it decodes as it scans them:
+ * the same answer as utf8_invalid_at on the decoded bytes, escapes (which
+ * always decode to valid UTF-8) and raw bytes mixed. */
+static void test_parse_utf8(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {
+        "a", " ", "word ", "\\\"", "\\\\", "\\n", "\\u00e9", "\\u20AC",
+        "\\ud83d\\ude00", "\\ud800", "\\udc00x", "\xC3\xA9", "\xE2\x82\xAC",
+        "\xF0\x9F\x98\x80", "\xC3", "\xE2\x82", "\x80", "\xFF", "\xC0\x80",
+        "\xED\xA0\x80", "\xF4\x90\x80\x80", "0123456789abcdef",
+        "a longer plain run of text, long enough for a 64-byte step......"};
+    static const struct {
+        const char *s;
+        size_t bad;
+    } cases[] = {
+        {"caf\xC3\xA9", VALID},
+        {"caf\\u00e9 \xE2\x82\xAC", VALID},
+        {"\xC3\\u00a9", 0},  /* a lead byte, then an escaped character */
+        {"\\u00e9\xA9", 2},  /* a continuation byte after an escape */
+        {"ab\xE2\x82", 2},   /* cut by the closing quote */
+        {"\\ud800\xED\xA0\x80", 3},
+    };
+    jsonl_result r;
+    char *copy;
+    char line[2048];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = snprintf(line, sizeof line, "{\"id\":\"%s\",\"text\":\"%s\"}",
+                         cases[i].s, cases[i].s);
+        assert_int_equal(parse_exact(line, (size_t)n, &r, &copy), JSONL_OK);
+        size_t want = cases[i].bad == VALID ? r.text.len : cases[i].bad;
+        assert_int_equal(r.text.bad_utf8, want);
+        assert_int_equal(r.id.bad_utf8, want);
+        free(copy);
+    }
+    /* Numbers and other values: their length. */
+    assert_int_equal(parse_exact("{\"id\":12,\"text\":\"x\"}", 20, &r, &copy),
+                     JSONL_OK);
+    assert_int_equal(r.id.bad_utf8, 2);
+    free(copy);
+    rng g = {7};
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        memcpy(line, "{\"text\":\"", 9);
+        n = 9;
+        size_t count = rng_below(&g, 24);
+        for (size_t i = 0; i < count; i++) {
+            const char *p = pieces[rng_below(&g, sizeof pieces / sizeof *pieces)];
+            size_t k = strlen(p);
+            memcpy(line + n, p, k);
+            n += k;
+        }
+        memcpy(line + n, "\"}", 2);
+        n += 2;
+        assert_int_equal(parse_exact(line, n, &r, &copy), JSONL_OK);
+        assert_int_equal(r.text.bad_utf8,
+                         ref_utf8_invalid_at((const unsigned char *)copy +
+                                                 r.text.off,
+                                             r.text.len));
+        free(copy);
+    }
+}
+
 /* ---------------------------------------------------------- byte streams */
 
 static char *temp_path(const char *suffix)
@@ -698,6 +814,8 @@ int main(void)
         cmocka_unit_test(test_parse_time_field),
         cmocka_unit_test(test_record_times),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_parse_scan),
+        cmocka_unit_test(test_parse_utf8),
         cmocka_unit_test(test_bsrc),
         cmocka_unit_test(test_bsrc_threaded),
         cmocka_unit_test(test_reader_batches),

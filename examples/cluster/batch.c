@@ -94,6 +94,7 @@ static record_status parse_line(record *r, char *line, const record_fields *f)
     r->id_len = res.id.len;
     r->text_off = r->off + res.text.off;
     r->text_len = res.text.len;
+    r->at = res.text.bad_utf8;
     return RECORD_OK;
 }
 
@@ -125,7 +126,9 @@ void batch_process(batch *b, const work_ctx *c)
             st = check_file(r, raw);
         if (st == RECORD_OK) {
             const char *text = b->block + r->text_off;
-            r->at = utf8_invalid_at(text, r->text_len);
+            /* The parser has checked the UTF-8 of a line's text already. */
+            if (r->kind == RECORD_FILE)
+                r->at = utf8_invalid_at(text, r->text_len);
             r->bad_utf8 = r->at < r->text_len;
             int rc = c->hasher ? sheaf_hasher_sign(c->hasher, text,
                                                    r->text_len, &b->sigs[i])

@@ -1,9 +1,11 @@
 /*
  * The JSONL record parser (see jsonl.h).
  *
- * Speed comes from three choices: strings are scanned eight bytes at a time
+ * Speed comes from three choices: strings are scanned many bytes at a time
  * for the only bytes that end a plain run (quote, backslash, control
- * character); values of other fields are validated without being stored;
+ * character; in wanted strings also non-ASCII bytes, whose UTF-8 is checked
+ * there and then rather than in another pass over the text); values of
+ * other fields are validated without being stored;
  * and the wanted strings are decoded in place, each starting where its
  * own raw bytes start, so a string without escapes is not copied at all.
  * Decoding never writes past the byte it has read (every escape is at least
@@ -14,8 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 #if defined(__SSE2__) && defined(__GNUC__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
+
+#include "utf8.h"
 
 typedef struct parser {
     char *s;
@@ -36,45 +40,123 @@ static jsonl_error syntax_error(parser *p, jsonl_error e)
     return e;
 }
 
-static void skip_ws(parser *p)
+/* Called between every two tokens, so inline, and one comparison rules
+ * out the bytes that usually come next (quotes, colons, commas, ...). */
+static inline void skip_ws(parser *p)
 {
+    const uint64_t ws = (uint64_t)1 << ' ' | (uint64_t)1 << '\t' |
+                        (uint64_t)1 << '\r' | (uint64_t)1 << '\n';
     while (p->pos < p->len) {
-        char c = p->s[p->pos];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+        unsigned char c = (unsigned char)p->s[p->pos];
+        if (c > ' ' || !(ws >> c & 1))
             break;
         p->pos++;
     }
 }
 
 /* The position of the first quote, backslash or control character at or
- * after pos, or len: where a plain run inside a string ends. This loop is
- * most of the parser's time, so it looks at 16 bytes per step with SSE2
- * (part of every x86-64, so no run-time check is needed), else 8 with
- * word arithmetic. */
+ * after pos, or len: where a plain run inside a string ends. With high set,
+ * a byte >= 0x80 ends it too, so that the caller can check UTF-8 there.
+ * This loop is most of the parser's time, so it looks at 16 bytes per step
+ * with SSE2 (part of every x86-64, so no run-time check is needed), 64 with
+ * AVX2 on the long runs of a text when the CPU has it, else 8 with word
+ * arithmetic. Inlined, so that high is a constant. */
 #if defined(__SSE2__) && defined(__GNUC__)
-static size_t next_special(const char *s, size_t pos, size_t len)
+/* The bytes of x that end a run, as 0xFF. x ^ 2 turns the quote into 0x20
+ * and keeps control characters below it, so one comparison finds both:
+ * unsigned, or signed to take the bytes >= 0x80 (negative) as well. */
+static inline __m128i run_ends(__m128i x, int high)
 {
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control_max = _mm_set1_epi8(0x1F);
+    __m128i y = _mm_xor_si128(x, _mm_set1_epi8(0x02)), low;
+    if (high)
+        low = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), y);
+    else
+        low = _mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(0x20)), y);
+    return _mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+}
+
+static inline unsigned run_ends_at(const char *s, size_t pos, int high)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+    return (unsigned)_mm_movemask_epi8(run_ends(x, high));
+}
+
+/* 16 bytes per step, then the line's last bytes: the end of every run. */
+static inline __attribute__((always_inline)) size_t
+next_special_16(const char *s, size_t pos, size_t len, int high)
+{
+    unsigned m;
     while (len - pos >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
-        /* x <= 0x1F, unsigned, exactly when min(x, 0x1F) == x. */
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
-                                      _mm_cmpeq_epi8(x, backslash)),
-                         _mm_cmpeq_epi8(_mm_min_epu8(x, control_max), x));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask)
-            return pos + (size_t)__builtin_ctz(mask);
+        if ((m = run_ends_at(s, pos, high)) != 0)
+            return pos + (size_t)__builtin_ctz(m);
         pos += 16;
+    }
+    if (pos == len)
+        return len;
+    if (len >= 16) {
+        /* The last 16 bytes of the line, without those already seen. */
+        m = run_ends_at(s, len - 16, high) >> (16 - (len - pos));
+        return m ? pos + (size_t)__builtin_ctz(m) : len;
     }
     for (; pos < len; pos++) {
         unsigned char c = (unsigned char)s[pos];
-        if (c == '"' || c == '\\' || c < 0x20)
+        if (c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80))
             break;
     }
     return pos;
+}
+
+#if defined(__x86_64__)
+#define JSONL_AVX2 1
+/* run_ends on 32 bytes. */
+__attribute__((target("avx2"))) static inline __m256i run_ends_avx2(__m256i x,
+                                                                   int high)
+{
+    __m256i y = _mm256_xor_si256(x, _mm256_set1_epi8(0x02)), low;
+    if (high)
+        low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), y);
+    else
+        low = _mm256_cmpeq_epi8(_mm256_min_epu8(y, _mm256_set1_epi8(0x20)), y);
+    return _mm256_or_si256(low, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
+}
+
+/* next_special over a long run, 64 bytes per step: a third of the
+ * instructions of SSE2, which has no three-operand forms. */
+__attribute__((target("avx2"))) static size_t
+next_special_avx2(const char *s, size_t pos, size_t len, int high)
+{
+    while (len - pos >= 64) {
+        const __m256i *v = (const __m256i *)(const void *)(s + pos);
+        __m256i a = run_ends_avx2(_mm256_loadu_si256(v), high);
+        __m256i b = run_ends_avx2(_mm256_loadu_si256(v + 1), high);
+        if (!_mm256_testz_si256(_mm256_or_si256(a, b),
+                                _mm256_or_si256(a, b))) {
+            uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(a) |
+                         (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
+            return pos + (size_t)__builtin_ctzll(m);
+        }
+        pos += 64;
+    }
+    return next_special_16(s, pos, len, high);
+}
+#endif
+
+static inline __attribute__((always_inline)) size_t
+next_special(const char *s, size_t pos, size_t len, int high)
+{
+    unsigned m;
+    /* Keys and ids are short: one step before the long ones. */
+    if (len - pos >= 16) {
+        if ((m = run_ends_at(s, pos, high)) != 0)
+            return pos + (size_t)__builtin_ctz(m);
+        pos += 16;
+    }
+#ifdef JSONL_AVX2
+    if (len - pos >= 64 && __builtin_cpu_supports("avx2"))
+        return high ? next_special_avx2(s, pos, len, 1)
+                    : next_special_avx2(s, pos, len, 0);
+#endif
+    return next_special_16(s, pos, len, high);
 }
 #else
 /* The word test is exact about whether such a byte is in the word
@@ -83,21 +165,23 @@ static size_t next_special(const char *s, size_t pos, size_t len)
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
 
-static size_t next_special(const char *s, size_t pos, size_t len)
+static inline size_t next_special(const char *s, size_t pos, size_t len,
+                                  int high)
 {
     while (len - pos >= 8) {
         uint64_t w, q, b;
         memcpy(&w, s + pos, 8);
         q = w ^ (ONES * '"');
         b = w ^ (ONES * '\\');
-        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) &
+        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) |
+             (high ? w : 0)) &
             HIGHS)
             break;
         pos += 8;
     }
     for (; pos < len; pos++) {
         unsigned char c = (unsigned char)s[pos];
-        if (c == '"' || c == '\\' || c < 0x20)
+        if (c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80))
             break;
     }
     return pos;
@@ -170,14 +254,20 @@ static size_t unicode_escape(const char *s, size_t len, size_t r, unsigned *cp)
 
 /* The string whose opening quote was just consumed. Leaves pos after the
  * closing quote. With decode set, writes its decoded bytes from where its
- * raw bytes start, into *off and *len. */
+ * raw bytes start, into *off and *len. With bad set, also finds where the
+ * decoded bytes stop being valid UTF-8 (what utf8_invalid_at would say of
+ * them) as the scan passes: escapes decode to whole valid sequences, none
+ * starting with a continuation byte, so the raw bytes alone decide, and a
+ * text of ASCII costs nothing more. */
 static jsonl_error parse_string(parser *p, int decode, size_t *off,
-                                size_t *out_len)
+                                size_t *out_len, size_t *bad)
 {
     char *s = p->s;
     size_t len = p->len, r = p->pos, w = r;
+    int check = bad != NULL; /* until the first invalid byte */
     for (;;) {
-        size_t q = next_special(s, r, len);
+        size_t q =
+            check ? next_special(s, r, len, 1) : next_special(s, r, len, 0);
         if (decode && w != r)
             memmove(s + w, s + r, q - r);
         w += q - r;
@@ -185,6 +275,19 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
         if (r == len) {
             p->pos = r;
             return syntax_error(p, JSONL_UNTERMINATED_STRING);
+        }
+        if ((unsigned char)s[r] >= 0x80) {
+            size_t n = utf8_sequence((const unsigned char *)s + r, len - r);
+            if (!n) {
+                *bad = w - p->pos;
+                check = 0;
+                continue;
+            }
+            if (decode && w != r)
+                memmove(s + w, s + r, n);
+            w += n;
+            r += n;
+            continue;
         }
         if (s[r] == '"')
             break;
@@ -243,8 +346,23 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
         *off = p->pos;
         *out_len = w - p->pos;
     }
+    if (check)
+        *bad = w - p->pos;
     p->pos = r + 1;
     return JSONL_OK;
+}
+
+/* A string that is only validated, whose opening quote was just consumed.
+ * Most have no escape and end at the first byte that ends a run: found
+ * without calling parse_string. */
+static jsonl_error skip_string(parser *p)
+{
+    size_t end = next_special(p->s, p->pos, p->len, 0);
+    if (end < p->len && p->s[end] == '"') {
+        p->pos = end + 1;
+        return JSONL_OK;
+    }
+    return parse_string(p, 0, NULL, NULL, NULL);
 }
 
 /* The end of the JSON number starting at s[i]; when it is malformed, the
@@ -319,7 +437,7 @@ static jsonl_error skip_container(parser *p, int object)
             if (p->pos >= p->len || p->s[p->pos] != '"')
                 return syntax_error(p, JSONL_EXPECTED_KEY);
             p->pos++;
-            if ((e = parse_string(p, 0, NULL, NULL)) != JSONL_OK)
+            if ((e = skip_string(p)) != JSONL_OK)
                 return e;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':')
@@ -353,7 +471,7 @@ static jsonl_error skip_value(parser *p, jsonl_type *type)
     case '"':
         *type = JSONL_STRING;
         p->pos++;
-        return parse_string(p, 0, NULL, NULL);
+        return skip_string(p);
     case '{':
     case '[':
         *type = p->s[p->pos] == '{' ? JSONL_OBJECT : JSONL_ARRAY;
@@ -393,12 +511,12 @@ static jsonl_error field_value(parser *p, jsonl_value *v)
     if (p->pos < p->len && p->s[p->pos] == '"') {
         v->type = JSONL_STRING;
         p->pos++;
-        return parse_string(p, 1, &v->off, &v->len);
+        return parse_string(p, 1, &v->off, &v->len, &v->bad_utf8);
     }
     size_t start = p->pos;
     jsonl_error e = skip_value(p, &v->type);
     v->off = start;
-    v->len = p->pos - start;
+    v->len = v->bad_utf8 = p->pos - start;
     return e;
 }
 
@@ -414,7 +532,7 @@ jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
 {
     parser p = {line, len, 0, 0, 1};
     jsonl_error e;
-    r->id = (jsonl_value){JSONL_ABSENT, 0, 0};
+    r->id = (jsonl_value){JSONL_ABSENT, 0, 0, 0};
     r->text = r->id;
     r->time = r->id;
     r->error_at = 0;
@@ -438,8 +556,17 @@ jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
                 goto out;
             }
             p.pos++;
-            if ((e = parse_string(&p, 1, &koff, &klen)) != JSONL_OK)
+            /* A key without escapes, as nearly all are, is compared where
+             * it lies: no call, nothing decoded. */
+            size_t end = next_special(line, p.pos, len, 0);
+            if (end < len && line[end] == '"') {
+                koff = p.pos;
+                klen = end - p.pos;
+                p.pos = end + 1;
+            } else if ((e = parse_string(&p, 1, &koff, &klen, NULL)) !=
+                       JSONL_OK) {
                 goto out;
+            }
             skip_ws(&p);
             if (p.pos >= len || line[p.pos] != ':') {
                 e = syntax_error(&p, JSONL_EXPECTED_COLON);

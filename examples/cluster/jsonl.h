@@ -54,11 +54,15 @@ typedef enum jsonl_error {
 } jsonl_error;
 
 /* One extracted field: for a string, its decoded bytes; for a number, its
- * text as written. off and len index the line buffer given to jsonl_parse. */
+ * text as written. off and len index the line buffer given to jsonl_parse.
+ * bad_utf8 is, for a string, the offset in its decoded bytes of the first
+ * one that is not valid UTF-8 (as utf8_invalid_at would find it), or len
+ * when there is none; for anything else, len. */
 typedef struct jsonl_value {
     jsonl_type type;
     size_t off;
     size_t len;
+    size_t bad_utf8;
 } jsonl_value;
 
 typedef struct jsonl_result {

@@ -38,33 +38,9 @@ size_t utf8_invalid_at(const char *s, size_t len)
             i++;
             continue;
         }
-        /* Lead byte: sequence length and the range allowed for the second
-         * byte, which is where overlongs, surrogates and values past
-         * U+10FFFF show (Unicode 15, table 3-7). */
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
+        size_t n = utf8_sequence(u + i, len - i);
+        if (!n)
             return i;
-        }
-        if (len - i < n || u[i + 1] < lo || u[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k < n; k++)
-            if ((u[i + k] & 0xC0) != 0x80)
-                return i;
         i += n;
     }
     return len;
