@@ -133,6 +133,8 @@ test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@status=0; \
 	for t in $(TEST_BIN); do echo "== $$t"; SHEAF_BUILD=$(BUILD) ./$$t || status=1; done; \
+	echo "== $(BUILD)/tests/test_reader, SHEAF_SIMD=scalar (the parser's SSE2 scanner)"; \
+	SHEAF_SIMD=scalar ./$(BUILD)/tests/test_reader || status=1; \
 	for t in $(TEST_SH); do echo "== $$t"; SHEAF_BUILD=$(BUILD) SHEAF_SANITIZE="$(SANITIZE)" sh $$t || status=1; done; \
 	if [ $$status = 0 ]; then echo "sheaf: all tests passed"; else echo "sheaf: TESTS FAILED" >&2; fi; \
 	exit $$status

@@ -13,7 +13,9 @@
  */
 #include "jsonl.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -120,6 +122,23 @@ __attribute__((target("avx2"))) static inline __m256i run_ends_avx2(__m256i x,
     return _mm256_or_si256(low, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
 }
 
+/* Whether the CPU has AVX2 and SHEAF_SIMD does not say "scalar", the
+ * library's switch, which the tests use to run the SSE2 scanner here too.
+ * Settled at the first long string; relaxed atomics, since every thread
+ * that settles it writes the same value. */
+static int avx2_wanted(void)
+{
+    static _Atomic int wanted = -1;
+    int w = atomic_load_explicit(&wanted, memory_order_relaxed);
+    if (w < 0) {
+        const char *env = getenv("SHEAF_SIMD");
+        w = __builtin_cpu_supports("avx2") &&
+            !(env && strcmp(env, "scalar") == 0);
+        atomic_store_explicit(&wanted, w, memory_order_relaxed);
+    }
+    return w;
+}
+
 /* next_special over a long run, 64 bytes per step: a third of the
  * instructions of SSE2, which has no three-operand forms. */
 __attribute__((target("avx2"))) static size_t
@@ -152,7 +171,7 @@ next_special(const char *s, size_t pos, size_t len, int high)
         pos += 16;
     }
 #ifdef JSONL_AVX2
-    if (len - pos >= 64 && __builtin_cpu_supports("avx2"))
+    if (len - pos >= 64 && avx2_wanted())
         return high ? next_special_avx2(s, pos, len, 1)
                     : next_special_avx2(s, pos, len, 0);
 #endif
