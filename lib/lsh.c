@@ -38,32 +38,40 @@ ALWAYS_INLINE uint64_t band_key(const uint16_t *v, uint32_t b, uint32_t rows)
     return rows > i ? sheaf__mix64(h ^ pack(v + i, rows - i)) : h;
 }
 
-ALWAYS_INLINE void keys_of(uint32_t bands, uint32_t rows, const uint16_t *values, uint64_t *keys)
+/* keys[b] for the bands b in [from, to). */
+ALWAYS_INLINE void keys_of(uint32_t from, uint32_t to, uint32_t rows,
+                           const uint16_t *values, uint64_t *keys)
 {
-    for (uint32_t b = 0; b < bands; b++)
+    for (uint32_t b = from; b < to; b++)
         keys[b] = band_key(values + (size_t)b * rows, b, rows);
 }
 
 /* The usual row counts get loops of their own, unrolled by the compiler. */
-void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
-                     uint64_t *keys)
+static void band_keys(uint32_t from, uint32_t to, uint32_t rows,
+                      const uint16_t *values, uint64_t *keys)
 {
     switch (rows) {
     case 1:
-        keys_of(bands, 1, values, keys);
+        keys_of(from, to, 1, values, keys);
         break;
     case 2:
-        keys_of(bands, 2, values, keys);
+        keys_of(from, to, 2, values, keys);
         break;
     case 3:
-        keys_of(bands, 3, values, keys);
+        keys_of(from, to, 3, values, keys);
         break;
     case 4:
-        keys_of(bands, 4, values, keys);
+        keys_of(from, to, 4, values, keys);
         break;
     default:
-        keys_of(bands, rows, values, keys);
+        keys_of(from, to, rows, values, keys);
     }
+}
+
+void sheaf__lsh_keys(uint32_t bands, uint32_t rows, const uint16_t *values,
+                     uint64_t *keys)
+{
+    band_keys(0, bands, rows, values, keys);
 }
 
 /* The slot a key hashes to, and the tag kept in it. */
@@ -92,14 +100,17 @@ int sheaf__lsh_init(sheaf__lsh *l, uint32_t bands, uint32_t rows,
     l->rows = rows;
     l->values = values;
     l->stride = stride;
-    return SHEAF_OK;
+    l->band = calloc(bands, sizeof *l->band);
+    return l->band ? SHEAF_OK : SHEAF_ENOMEM;
 }
 
 void sheaf__lsh_free(sheaf__lsh *l)
 {
-    free(l->slots);
-    l->slots = NULL;
-    l->mask = 0;
+    if (l->band)
+        for (uint32_t b = 0; b < l->bands; b++)
+            free(l->band[b].slots);
+    free(l->band);
+    l->band = NULL;
     l->count = 0;
 }
 
@@ -123,46 +134,64 @@ static void place(sheaf__slot *t, uint32_t mask, uint64_t key, uint32_t doc)
     set_slot(&t[i], tag_of(key), doc);
 }
 
-/* Keep the load at most 3/4: probe runs stay short. All bands grow at
- * once; band 0 lists the documents, and each one's values are read once
- * to place it in every band. Zeroed memory is empty (see set_slot), so
- * calloc hands large tables over as fresh pages with nothing to clear. */
+/* Bands grown at once: each group reads every document's values once, and
+ * its new tables (4/26 of them at the defaults) are all that exists beside
+ * the old ones at a time, where growing every band at once held half as
+ * much again as the tables at their peak. */
+#define GROW_GROUP 4
+
+/* Keep the load at most 3/4: probe runs stay short. A group's documents
+ * are those of the old table of its first band. Zeroed memory is empty
+ * (see set_slot), so calloc hands large tables over as fresh pages with
+ * nothing to clear. A failure leaves every band a valid table of its own
+ * size, the ones grown so far larger. */
 int sheaf__lsh_reserve(sheaf__lsh *l, size_t n)
 {
-    size_t cap = l->slots ? (size_t)l->mask + 1 : 0;
-    if (n <= cap / 4 * 3)
+    /* Groups grow in order, so the last band is never larger than any. */
+    const sheaf__band *last = &l->band[l->bands - 1];
+    if (last->slots && n <= ((size_t)last->mask + 1) / 4 * 3)
         return SHEAF_OK;
-    size_t new_cap = cap ? cap : INITIAL_SLOTS;
+    size_t new_cap = INITIAL_SLOTS;
     while (new_cap / 4 * 3 < n) {
         if (new_cap > UINT32_MAX / 2) /* the mask must fit 32 bits */
             return SHEAF_ERANGE;
         new_cap *= 2;
     }
-    if (new_cap > SIZE_MAX / sizeof(sheaf__slot) / l->bands)
-        return SHEAF_ERANGE; /* 32-bit */
-    sheaf__slot *slots = calloc(new_cap * l->bands, sizeof *slots);
-    if (!slots)
-        return SHEAF_ENOMEM;
     const uint32_t mask = (uint32_t)(new_cap - 1);
+    sheaf__slot *fresh[GROW_GROUP];
     uint64_t keys[SHEAF_MAX_HASHES];
-    for (size_t i = 0; i < cap; i++) {
-        if (empty(&l->slots[i]))
+    for (uint32_t from = 0; from < l->bands; from += GROW_GROUP) {
+        uint32_t to = l->bands - from < GROW_GROUP ? l->bands : from + GROW_GROUP;
+        const sheaf__band *old = &l->band[from];
+        if (old->slots && old->mask >= mask)
             continue;
-        uint32_t doc = sheaf__slot_doc(&l->slots[i]);
-        sheaf__lsh_keys(l->bands, l->rows, values_of(l, doc), keys);
-        for (uint32_t b = 0; b < l->bands; b++)
-            place(slots + b * new_cap, mask, keys[b], doc);
+        for (uint32_t b = from; b < to; b++)
+            if (!(fresh[b - from] = calloc(new_cap, sizeof(sheaf__slot)))) {
+                while (b-- > from)
+                    free(fresh[b - from]);
+                return SHEAF_ENOMEM;
+            }
+        size_t old_cap = old->slots ? (size_t)old->mask + 1 : 0;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (empty(&old->slots[i]))
+                continue;
+            uint32_t doc = sheaf__slot_doc(&old->slots[i]);
+            band_keys(from, to, l->rows, values_of(l, doc), keys);
+            for (uint32_t b = from; b < to; b++)
+                place(fresh[b - from], mask, keys[b], doc);
+        }
+        for (uint32_t b = from; b < to; b++) {
+            free(l->band[b].slots);
+            l->band[b] = (sheaf__band){fresh[b - from], mask};
+        }
     }
-    free(l->slots);
-    l->slots = slots;
-    l->mask = mask;
     return SHEAF_OK;
 }
 
 void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
     for (uint32_t b = 0; b < l->bands; b++)
-        place(sheaf__lsh_band(l, b), l->mask, keys[b], doc);
+        place(l->band[b].slots, l->band[b].mask, keys[b], doc);
     l->count++;
 }
 
@@ -170,8 +199,8 @@ void sheaf__lsh_insert(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
  * hole unless that would move one before its home slot. */
 static void delete_slot(const sheaf__lsh *l, uint32_t b, uint32_t hole)
 {
-    sheaf__slot *t = sheaf__lsh_band(l, b);
-    const uint32_t mask = l->mask;
+    sheaf__slot *t = l->band[b].slots;
+    const uint32_t mask = l->band[b].mask;
     uint32_t j = hole;
     for (;;) {
         j = (j + 1) & mask;
@@ -188,14 +217,14 @@ static void delete_slot(const sheaf__lsh *l, uint32_t b, uint32_t hole)
 
 void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 {
-    if (!l->slots)
-        return;
     int found = 0;
     for (uint32_t b = 0; b < l->bands; b++) {
-        const sheaf__slot *t = sheaf__lsh_band(l, b);
-        for (uint32_t i = home_of(keys[b], l->mask); !empty(&t[i]);
-             i = (i + 1) & l->mask) {
-            if (sheaf__slot_doc(&t[i]) == doc) {
+        const sheaf__band *t = &l->band[b];
+        if (!t->slots)
+            continue;
+        for (uint32_t i = home_of(keys[b], t->mask); !empty(&t->slots[i]);
+             i = (i + 1) & t->mask) {
+            if (sheaf__slot_doc(&t->slots[i]) == doc) {
                 delete_slot(l, b, i);
                 found = 1;
                 break;
@@ -208,12 +237,12 @@ void sheaf__lsh_remove(sheaf__lsh *l, const uint64_t *keys, uint32_t doc)
 uint32_t sheaf__lsh_find_equal(const sheaf__lsh *l, uint64_t key0,
                                const uint16_t *values)
 {
-    if (!l->slots)
+    const sheaf__slot *t = l->band[0].slots;
+    const uint32_t mask = l->band[0].mask;
+    if (!t)
         return SHEAF__NO_DOC;
-    const sheaf__slot *t = sheaf__lsh_band(l, 0);
     uint16_t tag = tag_of(key0);
-    for (uint32_t i = home_of(key0, l->mask); !empty(&t[i]);
-         i = (i + 1) & l->mask) {
+    for (uint32_t i = home_of(key0, mask); !empty(&t[i]); i = (i + 1) & mask) {
         uint32_t d = sheaf__slot_doc(&t[i]);
         if (t[i].tag == tag &&
             memcmp(values_of(l, d), values, l->stride * sizeof values[0]) == 0)
@@ -253,15 +282,18 @@ static int compare_docs(const void *a, const void *b)
 static int gather(const sheaf__lsh *l, const uint64_t *keys, uint32_t *mark,
                   uint32_t epoch, sheaf__docs *out)
 {
-    if (!l->slots)
+    /* A band has no table yet before the first document, or after a
+     * first growth that failed part of the way (lsh_reserve). */
+    if (!l->count)
         return SHEAF_OK;
     for (uint32_t b = 0; b < l->bands; b++)
-        SHEAF__PREFETCH(sheaf__lsh_band(l, b) + home_of(keys[b], l->mask));
+        SHEAF__PREFETCH(l->band[b].slots + home_of(keys[b], l->band[b].mask));
     for (uint32_t b = 0; b < l->bands; b++) {
-        const sheaf__slot *t = sheaf__lsh_band(l, b);
+        const sheaf__slot *t = l->band[b].slots;
+        const uint32_t mask = l->band[b].mask;
         uint16_t tag = tag_of(keys[b]);
-        for (uint32_t i = home_of(keys[b], l->mask); !empty(&t[i]);
-             i = (i + 1) & l->mask) {
+        for (uint32_t i = home_of(keys[b], mask); !empty(&t[i]);
+             i = (i + 1) & mask) {
             if (t[i].tag != tag)
                 continue;
             uint32_t d = sheaf__slot_doc(&t[i]);

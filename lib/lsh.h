@@ -13,8 +13,9 @@
  * reads through a pointer into the index.
  *
  * Every band holds the same documents (each is inserted into and removed
- * from all of them), so the bands share one size and grow together, in one
- * allocation: growing reads each document's values once for all bands.
+ * from all of them), so the bands grow together, a few at a time: each
+ * group reads every document's values once and places it in its bands,
+ * and only one group's new tables exist beside the old ones at a time.
  */
 #ifndef SHEAF_LSH_H
 #define SHEAF_LSH_H
@@ -38,24 +39,22 @@ static inline uint32_t sheaf__slot_doc(const sheaf__slot *s)
     return ~((uint32_t)s->doc_lo | (uint32_t)s->doc_hi << 16);
 }
 
+/* One band's table: mask + 1 slots, a power of two; NULL before the
+ * first reserve. */
+typedef struct sheaf__band {
+    sheaf__slot *slots;
+    uint32_t mask;
+} sheaf__band;
+
 /* Where the signatures of documents live: document d's values are
  * (*values)[d * stride ...], read when slots move. */
 typedef struct sheaf__lsh {
     uint32_t bands, rows;
-    /* bands tables of mask + 1 slots (a power of two), band b's from
-     * slots + b * (mask + 1); NULL until the first reserve. */
-    sheaf__slot *slots;
-    uint32_t mask;
+    sheaf__band *band;
     uint32_t count; /* documents, in every band */
     const uint16_t *const *values;
     uint32_t stride;
 } sheaf__lsh;
-
-/* Band b's table. */
-static inline sheaf__slot *sheaf__lsh_band(const sheaf__lsh *l, uint32_t b)
-{
-    return l->slots + (size_t)b * ((size_t)l->mask + 1);
-}
 
 /* A growable array of document numbers. */
 typedef struct sheaf__docs {

@@ -198,16 +198,16 @@ static void check_tables(const sheaf__lsh *l, const model *m,
     assert_ptr_equal(l->values, &vs->v);
     uint64_t keys[64];
     assert_true(l->bands <= 64);
-    if (!l->slots) {
-        assert_int_equal(l->count, 0);
-        for (uint32_t b = 0; b < m->bands; b++)
-            assert_int_equal(m->n[b], 0);
-        return;
-    }
-    size_t cap = (size_t)l->mask + 1;
-    assert_int_equal(cap & l->mask, 0); /* a power of two */
     for (uint32_t b = 0; b < l->bands; b++) {
-        const sheaf__slot *t = sheaf__lsh_band(l, b);
+        const sheaf__slot *t = l->band[b].slots;
+        const uint32_t mask = l->band[b].mask;
+        if (!t) {
+            assert_int_equal(l->count, 0);
+            assert_int_equal(m->n[b], 0);
+            continue;
+        }
+        size_t cap = (size_t)mask + 1;
+        assert_int_equal(cap & mask, 0); /* a power of two */
         entry *got = malloc((l->count + 1) * sizeof *got);
         assert_non_null(got);
         /* Start just after an empty slot (there is one: load <= 3/4) and
@@ -218,7 +218,7 @@ static void check_tables(const sheaf__lsh *l, const model *m,
         assert_true(start < cap);
         size_t used = 0, run = 0;
         for (size_t k = 1; k <= cap; k++) {
-            size_t i = (start + k) & l->mask;
+            size_t i = (start + k) & mask;
             uint32_t d = sheaf__slot_doc(&t[i]);
             if (d == SHEAF__NO_DOC) {
                 run = 0;
@@ -233,7 +233,7 @@ static void check_tables(const sheaf__lsh *l, const model *m,
             used++;
             assert_int_equal(t[i].tag, tag_of(keys[b]));
             /* Reachable from its home without crossing an empty slot. */
-            size_t dist = (i - home_of(keys[b], l->mask)) & l->mask;
+            size_t dist = (i - home_of(keys[b], mask)) & mask;
             assert_true(dist <= run);
             run++;
         }
@@ -318,7 +318,7 @@ static void check_candidates(const sheaf__lsh *l, const model *m,
 
 /* ------------------------------------------------------ row-tuple pools */
 
-#define BANDS 4
+#define BANDS 6 /* more than GROW_GROUP in lsh.c: the bands grow in two groups */
 #define ROWS 3
 #define STRIDE (BANDS * ROWS + 3) /* 3 spare values the table never reads */
 
@@ -465,8 +465,8 @@ static void random_ops(uint64_t seed, int ops, uint32_t max_live)
             size_t i = below((uint32_t)n);
             /* Count removals from runs that wrap around the table's end. */
             for (uint32_t b = 0; b < BANDS; b++) {
-                if (home_of(docs[i].keys[b], l.mask) == l.mask &&
-                    sheaf__slot_doc(sheaf__lsh_band(&l, b)) != SHEAF__NO_DOC)
+                if (home_of(docs[i].keys[b], l.band[b].mask) == l.band[b].mask &&
+                    sheaf__slot_doc(l.band[b].slots) != SHEAF__NO_DOC)
                     wraps++;
             }
             sheaf__lsh_remove(&l, docs[i].keys, docs[i].doc);
@@ -539,7 +539,7 @@ static void random_ops(uint64_t seed, int ops, uint32_t max_live)
     check_candidates(&l, &m, q);
 
     sheaf__lsh_free(&l);
-    assert_null(l.slots);
+    assert_null(l.band);
     model_free(&m);
     free(vs.v);
 }
@@ -604,7 +604,7 @@ static void test_all_same_home(void **state)
         sheaf__lsh_insert(&l, &keys[d], d);
         model_insert(&m, &keys[d], d);
     }
-    assert_int_equal(l.mask, 63);
+    assert_int_equal(l.band[0].mask, 63);
     check_tables(&l, &m, &vs);
     /* Remove from the front, the middle and the back of the run. */
     const uint32_t order[] = {0, 39, 20, 1, 2, 38, 10, 11, 12, 3};
@@ -617,7 +617,7 @@ static void test_all_same_home(void **state)
             check_candidates(&l, &m, &keys[q]);
     }
     /* 30 left: slot 63 and slots 0..28, nothing between. */
-    const sheaf__slot *t = sheaf__lsh_band(&l, 0);
+    const sheaf__slot *t = l.band[0].slots;
     assert_int_not_equal(sheaf__slot_doc(&t[63]), SHEAF__NO_DOC);
     for (uint32_t i = 0; i < 63; i++)
         assert_true((sheaf__slot_doc(&t[i]) != SHEAF__NO_DOC) == (i < 29));
@@ -685,7 +685,7 @@ static void test_tag_collision(void **state)
      * does not (its run is empty). */
     assert_int_equal(sheaf__lsh_reserve(&l, l.count + 1), SHEAF_OK);
     sheaf__lsh_insert(&l, &k0, 0);
-    assert_int_equal(l.mask, 63);
+    assert_int_equal(l.band[0].mask, 63);
     assert_int_equal(sheaf__lsh_candidates(&l, &k1, &out), SHEAF_OK);
     assert_int_equal(out.n, 1);
     assert_int_equal(out.v[0], 0);
@@ -715,8 +715,9 @@ static void test_tag_collision(void **state)
     assert_int_equal(out.v[1], 1);
     sheaf__lsh_remove(&l, &k0, 0);
     assert_int_equal(l.count, 2);
-    assert_int_equal(sheaf__slot_doc(&l.slots[h]), 1);
-    assert_int_equal(sheaf__slot_doc(&l.slots[(h + 1) & 63]), SHEAF__NO_DOC);
+    assert_int_equal(sheaf__slot_doc(&l.band[0].slots[h]), 1);
+    assert_int_equal(sheaf__slot_doc(&l.band[0].slots[(h + 1) & 63]),
+                     SHEAF__NO_DOC);
     out.n = 0;
     assert_int_equal(sheaf__lsh_candidates(&l, &k0, &out), SHEAF_OK);
     assert_int_equal(out.n, 1);
@@ -746,7 +747,8 @@ static void test_growth(void **state)
     assert_int_equal(sheaf__lsh_init(&l, B, R, (const uint16_t *const *)&vs.v,
                                      B * R),
                      SHEAF_OK);
-    assert_null(l.slots);
+    for (uint32_t b = 0; b < B; b++)
+        assert_null(l.band[b].slots);
     assert_int_equal(l.count, 0);
     static uint8_t used[B][1 << 16]; /* tags present in each band */
     memset(used, 0, sizeof used);
@@ -786,9 +788,9 @@ static void test_growth(void **state)
         used[1][tag_of(keys[d][1])] = 1;
         assert_int_equal(sheaf__lsh_reserve(&l, l.count + 1), SHEAF_OK);
         sheaf__lsh_insert(&l, keys[d], d);
-        if (l.mask != last_mask) {
+        if (l.band[0].mask != last_mask) {
             growths++;
-            last_mask = l.mask;
+            last_mask = l.band[0].mask;
             /* After each growth, every document is still found. */
             sheaf__docs out = {0};
             for (uint32_t e = 0; e <= d; e += 1 + d / 500) {
@@ -803,7 +805,9 @@ static void test_growth(void **state)
             sheaf__docs_free(&out);
         }
         assert_int_equal(l.count, d + 1);
-        assert_true((size_t)l.count * 4 <= ((size_t)l.mask + 1) * 3);
+        for (uint32_t b = 0; b < B; b++)
+            assert_true((size_t)l.count * 4 <=
+                        ((size_t)l.band[b].mask + 1) * 3);
     }
     assert_true(growths >= 9); /* 64 -> 32768 slots */
     /* Keys of tags no document has in a band match nothing there. */
@@ -908,7 +912,7 @@ static void test_empty(void **state)
     assert_int_equal(out.n, 0);
     sheaf__docs_free(&out);
     sheaf__lsh_free(&l);
-    sheaf__lsh_free(&l); /* twice is harmless: slots was reset to NULL */
+    sheaf__lsh_free(&l); /* twice is harmless: band was reset to NULL */
     free(vals);
 }
 

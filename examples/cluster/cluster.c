@@ -73,6 +73,7 @@ typedef struct run {
     size_t last_committed; /* position in arts of the last one committed */
     size_t in_group;       /* added since the open group began */
     int reserved;          /* the index was told what to expect */
+    uint64_t consumed_bytes; /* of the records of batches taken back */
     uint64_t skipped_records;
     uint64_t skipped_files;
     uint64_t warnings;
@@ -382,19 +383,25 @@ static void add_article(run *R, batch *b, const record *rec,
 #define ARTICLES_BEFORE_RESERVE 2048
 
 /* Once ARTICLES_BEFORE_RESERVE are in, tell the index how many articles
- * to expect, extrapolated from the input read so far, so that its band
+ * to expect, extrapolated from the input consumed so far, so that its band
  * tables do not regrow on the way (sheaf_index_reserve). Only where every
- * input is a regular file, whose sizes say how much is left. Four fifths
- * of the estimate: room asked for and not used is memory lost, and the
- * first articles may be longer than the rest. A failure is harmless: the
- * tables then grow as articles come. */
+ * input is a regular file, whose sizes say how much is left. The bytes of
+ * the records consumed, not those read: reading runs ahead of the
+ * clustering by a few batches. Four fifths of the estimate: room asked for
+ * and not used is memory lost, and the first articles may be longer than
+ * the rest. A failure is harmless: the tables then grow as articles come. */
 static void reserve_for_input(run *R)
 {
     R->reserved = 1;
     uint64_t raw = reader_raw_bytes(&R->rd), total = R->inputs->total_size;
-    if (!R->inputs->size_known || raw == 0 || raw >= total)
+    if (!R->inputs->size_known || raw == 0 || R->rd.bytes == 0 ||
+        raw >= total)
         return;
-    double more = 0.8 * (double)R->added * (double)(total - raw) / (double)raw;
+    /* Compressed inputs: file bytes per decompressed byte, so far. */
+    double done = (double)R->consumed_bytes * (double)raw / (double)R->rd.bytes;
+    if (done <= 0 || done >= (double)total)
+        return;
+    double more = 0.8 * (double)R->added * ((double)total - done) / done;
     if (more >= 1.0 && more < (double)SIZE_MAX / 2)
         (void)sheaf_index_reserve(R->idx,
                                   sheaf_index_size(R->idx) + (size_t)more);
@@ -406,6 +413,7 @@ static void consume(run *R, batch *b)
     char why[600];
     for (size_t i = 0; i < b->count && !R->stop; i++) {
         const record *rec = &b->recs[i];
+        R->consumed_bytes += rec->len + 1; /* a line's newline */
         /* Checked per record: the group committed on the way out should
          * hold all that was added before the signal, nothing after. */
         if (interrupt_signal()) {
