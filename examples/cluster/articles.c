@@ -26,7 +26,6 @@ void articles_init(articles *a)
 static void map_free(article_map *m)
 {
     free(m->slots);
-    free(m->hashes);
 }
 
 void articles_free(articles *a)
@@ -72,20 +71,17 @@ const char *articles_intern(articles *a, const char *s, size_t n)
 static void map_grow(article_map *m)
 {
     size_t n = m->nslots ? 2 * m->nslots : 1024;
-    size_t *slots = xcalloc(n, sizeof *slots);
-    uint64_t *hashes = xcalloc(n, sizeof *hashes);
+    map_entry *slots = xcalloc(n, sizeof *slots);
     for (size_t i = 0; i < m->nslots; i++) {
-        if (!m->slots[i])
+        if (!m->slots[i].pos1)
             continue;
-        size_t j = (size_t)m->hashes[i] & (n - 1);
-        while (slots[j])
+        size_t j = (size_t)m->slots[i].hash & (n - 1);
+        while (slots[j].pos1)
             j = (j + 1) & (n - 1);
         slots[j] = m->slots[i];
-        hashes[j] = m->hashes[i];
     }
     map_free(m);
     m->slots = slots;
-    m->hashes = hashes;
     m->nslots = n;
 }
 
@@ -96,10 +92,12 @@ static size_t map_slot(const articles *a, const article_map *m, int by_key,
                        const char *s, size_t n, uint64_t h)
 {
     size_t mask = m->nslots - 1, j = (size_t)h & mask;
-    for (; m->slots[j]; j = (j + 1) & mask) {
-        const article *x = &a->v[m->slots[j] - 1];
+    for (; m->slots[j].pos1; j = (j + 1) & mask) {
+        if (m->slots[j].hash != h)
+            continue;
+        const article *x = &a->v[m->slots[j].pos1 - 1];
         const char *name = by_key ? x->key : x->id;
-        if (m->hashes[j] == h && strncmp(name, s, n) == 0 && name[n] == '\0')
+        if (strncmp(name, s, n) == 0 && name[n] == '\0')
             return j;
     }
     return j;
@@ -111,7 +109,7 @@ static size_t map_find(const articles *a, const article_map *m, int by_key,
     if (!m->used)
         return NO_MATCH;
     size_t j = map_slot(a, m, by_key, s, n, XXH3_64bits(s, n));
-    return m->slots[j] ? m->slots[j] - 1 : NO_MATCH;
+    return m->slots[j].pos1 ? m->slots[j].pos1 - 1 : NO_MATCH;
 }
 
 /* Enter article pos under its name; the name must not be there yet. */
@@ -124,8 +122,7 @@ static void map_put(articles *a, article_map *m, int by_key, size_t pos)
         map_grow(m);
     uint64_t h = XXH3_64bits(name, n);
     size_t j = map_slot(a, m, by_key, name, n, h);
-    m->slots[j] = pos + 1;
-    m->hashes[j] = h;
+    m->slots[j] = (map_entry){pos + 1, h};
     m->used++;
 }
 

@@ -38,10 +38,15 @@ typedef struct article {
 
 typedef struct arena_chunk arena_chunk;
 
-/* Open addressing, linear probing: position + 1, 0 for empty. */
+/* Open addressing, linear probing. A slot holds the position + 1 (0 for
+ * empty) beside the name's hash, so that a probe reads one cache line. */
+typedef struct map_entry {
+    size_t pos1;
+    uint64_t hash;
+} map_entry;
+
 typedef struct article_map {
-    size_t *slots;
-    uint64_t *hashes;
+    map_entry *slots;
     size_t nslots;
     size_t used;
 } article_map;
