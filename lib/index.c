@@ -5,7 +5,7 @@
  * Documents live in a dense array addressed by a 32-bit document number (the
  * LSH tables and cluster member lists store those numbers, not pointers);
  * slots of removed documents are reused through a free list. Ids and
- * cluster names are uthash tables of records. Every modifying call first
+ * cluster names share one uthash table of names. Every modifying call first
  * makes every allocation it may need, then writes to the store, and only
  * then changes the memory, so an error leaves the index exactly as it was.
  *
@@ -36,31 +36,33 @@
  * ids of news feeds (URLs, tens of bytes), and well mixed. */
 #define HASH_FUNCTION(keyptr, keylen, hashv)                                   \
     ((hashv) = (unsigned)XXH3_64bits(keyptr, keylen))
-/* Every add looks its id up among the ids and the cluster names, where it
- * is nearly always absent, and a miss walks the whole bucket chain, a
- * cache miss per entry. A Bloom filter of 2^21 bits (256 KiB a table,
- * made with the table's first entry) answers most misses at once: below
- * 5% false positives up to 100,000 entries, 40% at a million. */
+/* Every add looks its id up among the names, where it is nearly always
+ * absent, and a miss walks the whole bucket chain, a cache miss per entry.
+ * A Bloom filter of 2^21 bits (256 KiB, made with the table's first entry)
+ * answers most misses at once: below 5% false positives up to 100,000
+ * names, 40% at a million. */
 #define HASH_BLOOM 21
 #include <uthash.h>
 
-typedef struct id_entry {
+/* A name of the index's one namespace (an add whose id names a cluster is
+ * SHEAF_EEXIST): an article's id, a cluster's name, or both at once, the
+ * usual case, since a cluster is named by the id of its first article. One
+ * table answers both questions of an add in one lookup, and an article that
+ * starts a cluster costs one record, not two. A cluster keeps its name
+ * after its first article goes; a record goes when it names neither. */
+typedef struct name {
     UT_hash_handle hh;
-    uint32_t doc;
-    char id[]; /* the key */
-} id_entry;
-
-typedef struct cluster {
-    UT_hash_handle hh;
+    uint32_t doc;        /* the article of this id; SHEAF__NO_DOC: none */
+    uint8_t is_cluster;  /* the fields below are a cluster's */
     uint32_t head, tail; /* members, in the order they were added */
+    uint32_t story_no;   /* story mode: the story module's number for it */
     size_t size;
-    uint32_t story_no; /* story mode: the story module's number for it */
-    char name[]; /* the key: the id of the first member, kept after it goes */
-} cluster;
+    char s[]; /* the key */
+} name;
 
 typedef struct doc {
-    id_entry *id; /* NULL while the slot is free */
-    cluster *cluster;
+    name *id; /* NULL while the slot is free */
+    name *cluster;
     uint64_t seq;        /* order of addition: ties go to the earlier */
     int64_t time;        /* SHEAF_NO_TIME when unknown */
     uint32_t prev, next; /* cluster members; next also links free slots */
@@ -99,8 +101,7 @@ struct sheaf_index {
     size_t live;
     uint64_t next_seq;
     int64_t newest;
-    id_entry *ids;
-    cluster *clusters;
+    name *names;
     size_t cluster_count;
     sheaf__docs scratch; /* candidates of the add in progress */
     uint64_t *keys;      /* band keys of the add in progress */
@@ -113,7 +114,7 @@ struct sheaf_index {
     /* Story mode: the module that assigns clusters (story.c), and its
      * cluster numbers' records here. */
     sheaf__story *story;
-    cluster **story_clusters;
+    name **story_clusters;
     size_t story_cap;
     /* Memory could not be brought back in line with the store after a
      * failed group; every call retries the reload first. */
@@ -143,19 +144,12 @@ static void free_memory(sheaf_index *idx)
     /* Every record goes: the tables are dropped whole, then the records
      * freed along their list (hh.next, which HASH_CLEAR leaves alone);
      * deleting them one by one would unlink each from its bucket first. */
-    id_entry *e = idx->ids;
-    HASH_CLEAR(hh, idx->ids);
-    while (e) {
-        id_entry *next = e->hh.next;
-        free(e);
-        e = next;
-    }
-    cluster *c = idx->clusters;
-    HASH_CLEAR(hh, idx->clusters);
-    while (c) {
-        cluster *next = c->hh.next;
-        free(c);
-        c = next;
+    name *n = idx->names;
+    HASH_CLEAR(hh, idx->names);
+    while (n) {
+        name *next = n->hh.next;
+        free(n);
+        n = next;
     }
     sheaf__lsh_free(&idx->lsh);
     free(idx->docs);
@@ -489,18 +483,50 @@ static void leave_group(sheaf_index *idx, uint32_t d)
     idx->docs[x->same_next].same_prev = x->same_prev;
 }
 
-/* An article on its way in: everything allocated and in the tables of
- * ids and clusters, nothing else changed yet. */
+static name *find_name(const sheaf_index *idx, const char *s, size_t len)
+{
+    name *n;
+    HASH_FIND(hh, idx->names, s, len, n);
+    return n;
+}
+
+static name *new_name(const char *s, size_t len)
+{
+    name *n = malloc(sizeof *n + len + 1);
+    if (n) {
+        n->doc = SHEAF__NO_DOC;
+        n->is_cluster = 0;
+        memcpy(n->s, s, len);
+        n->s[len] = 0;
+    }
+    return n;
+}
+
+/* Free a name that names nothing any more. */
+static void release(sheaf_index *idx, name *n)
+{
+    if (n->doc == SHEAF__NO_DOC && !n->is_cluster) {
+        HASH_DEL(idx->names, n);
+        free(n);
+    }
+}
+
+/* An article on its way in: everything allocated and in the table of
+ * names, nothing else changed yet. */
 typedef struct pending {
-    id_entry *e;
-    cluster *c;
-    int new_cluster;
+    name *e;           /* its id */
+    name *c;           /* its cluster */
+    uint8_t new_e;     /* e was made for it */
+    uint8_t new_c;     /* c was made for it, apart from e */
+    uint8_t made_cluster; /* c became a cluster's name for it */
 } pending;
 
 /* Allocate for an article joining cluster join, or starting the cluster
- * named name when join is NULL. */
+ * named cname when join is NULL. The id may already name a cluster (a
+ * stored article of a cluster whose first article went), never an
+ * article: the callers check. */
 static int prepare(sheaf_index *idx, const char *id, size_t id_len,
-                   cluster *join, const char *name, size_t name_len,
+                   name *join, const char *cname, size_t cname_len,
                    int has_shingles, pending *out)
 {
     int rc;
@@ -510,44 +536,55 @@ static int prepare(sheaf_index *idx, const char *id, size_t id_len,
         (rc = sheaf__lsh_reserve(&idx->lsh, (size_t)idx->lsh.count + 1)) !=
             SHEAF_OK)
         return rc;
-    id_entry *e = malloc(sizeof *e + id_len + 1);
-    cluster *c = join ? join : malloc(sizeof *c + name_len + 1);
-    if (!e || !c) {
-        free(e);
-        if (!join)
-            free(c);
+    int same = !join && cname_len == id_len && memcmp(cname, id, id_len) == 0;
+    name *e = find_name(idx, id, id_len);
+    name *c = join ? join : same ? NULL : find_name(idx, cname, cname_len);
+    name *fresh_e = e ? NULL : new_name(id, id_len);
+    name *fresh_c = c || same ? NULL : new_name(cname, cname_len);
+    if ((!e && !fresh_e) || (!c && !same && !fresh_c)) {
+        free(fresh_e);
+        free(fresh_c);
         return SHEAF_ENOMEM;
     }
     int oom = 0;
-    memcpy(e->id, id, id_len);
-    e->id[id_len] = 0;
-    HASH_ADD_KEYPTR(hh, idx->ids, e->id, id_len, e);
-    if (!oom && !join) {
-        memcpy(c->name, name, name_len);
-        c->name[name_len] = 0;
-        c->head = c->tail = SHEAF__NO_DOC;
-        c->size = 0;
-        HASH_ADD_KEYPTR(hh, idx->clusters, c->name, name_len, c);
-        if (oom)
-            HASH_DEL(idx->ids, e);
+    if (fresh_e) {
+        e = fresh_e;
+        HASH_ADD_KEYPTR(hh, idx->names, e->s, id_len, e);
+    }
+    if (!oom && fresh_c) {
+        c = fresh_c;
+        HASH_ADD_KEYPTR(hh, idx->names, c->s, cname_len, c);
+        if (oom && fresh_e)
+            HASH_DEL(idx->names, fresh_e);
     }
     if (oom) {
-        free(e);
-        if (!join)
-            free(c);
+        free(fresh_e);
+        free(fresh_c);
         return SHEAF_ENOMEM;
     }
-    *out = (pending){e, c, join == NULL};
+    if (same)
+        c = e;
+    int made = !c->is_cluster;
+    if (made) {
+        c->is_cluster = 1;
+        c->head = c->tail = SHEAF__NO_DOC;
+        c->size = 0;
+    }
+    *out = (pending){e, c, fresh_e != NULL, fresh_c != NULL, (uint8_t)made};
     return SHEAF_OK;
 }
 
 static void abandon(sheaf_index *idx, pending *p)
 {
-    HASH_DEL(idx->ids, p->e);
-    free(p->e);
-    if (p->new_cluster) {
-        HASH_DEL(idx->clusters, p->c);
+    if (p->made_cluster)
+        p->c->is_cluster = 0;
+    if (p->new_c) {
+        HASH_DEL(idx->names, p->c);
         free(p->c);
+    }
+    if (p->new_e) {
+        HASH_DEL(idx->names, p->e);
+        free(p->e);
     }
 }
 
@@ -557,7 +594,7 @@ static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
                        const uint64_t *keys)
 {
     uint32_t d = take_slot(idx);
-    cluster *c = p->c;
+    name *c = p->c;
     p->e->doc = d;
     doc *x = &idx->docs[d];
     x->id = p->e;
@@ -573,7 +610,7 @@ static uint32_t finish(sheaf_index *idx, const pending *p, uint64_t seq,
         c->head = d;
     c->tail = d;
     c->size++;
-    if (p->new_cluster)
+    if (p->made_cluster)
         idx->cluster_count++;
     memcpy(idx->values + (size_t)d * idx->params.num_hashes, values,
            idx->params.num_hashes * sizeof values[0]);
@@ -594,7 +631,7 @@ static void unlink_doc(sheaf_index *idx, uint32_t d)
     doc *x = &idx->docs[d];
     if (x->has_shingles)
         leave_group(idx, d);
-    cluster *c = x->cluster;
+    name *c = x->cluster, *e = x->id;
     if (x->prev != SHEAF__NO_DOC)
         idx->docs[x->prev].next = x->next;
     else
@@ -608,12 +645,13 @@ static void unlink_doc(sheaf_index *idx, uint32_t d)
     if (--c->size == 0) {
         if (idx->story) /* the module may reuse the number now */
             idx->story_clusters[c->story_no] = NULL;
-        HASH_DEL(idx->clusters, c);
-        free(c);
+        c->is_cluster = 0;
         idx->cluster_count--;
     }
-    HASH_DEL(idx->ids, x->id);
-    free(x->id);
+    e->doc = SHEAF__NO_DOC;
+    if (c != e)
+        release(idx, c);
+    release(idx, e);
     x->id = NULL;
     x->cluster = NULL;
     x->next = idx->free_slot;
@@ -631,15 +669,13 @@ static int restore_one(void *ctx, const sheaf__stored_doc *d)
         !d->cluster_len || memchr(d->id, 0, d->id_len) ||
         memchr(d->cluster, 0, d->cluster_len))
         return SHEAF_ECORRUPT;
-    id_entry *e;
-    cluster *c;
-    HASH_FIND(hh, idx->ids, d->id, d->id_len, e);
-    if (e)
+    name *e = find_name(idx, d->id, d->id_len);
+    if (e && e->doc != SHEAF__NO_DOC)
         return SHEAF_ECORRUPT;
-    HASH_FIND(hh, idx->clusters, d->cluster, d->cluster_len, c);
+    name *c = find_name(idx, d->cluster, d->cluster_len);
     pending p;
-    int rc = prepare(idx, d->id, d->id_len, c, d->cluster, d->cluster_len,
-                     d->has_shingles, &p);
+    int rc = prepare(idx, d->id, d->id_len, c && c->is_cluster ? c : NULL,
+                     d->cluster, d->cluster_len, d->has_shingles, &p);
     if (rc != SHEAF_OK)
         return rc;
     if (d->has_shingles)
@@ -764,11 +800,7 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
     if (rc != SHEAF_OK)
         return rc;
     size_t id_len = strlen(id);
-    id_entry *e;
-    cluster *c;
-    HASH_FIND(hh, idx->ids, id, id_len, e);
-    HASH_FIND(hh, idx->clusters, id, id_len, c);
-    if (e || c)
+    if (find_name(idx, id, id_len))
         return SHEAF_EEXIST;
 
     uint16_t values[SHEAF_MAX_HASHES];
@@ -789,7 +821,7 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
             best = s;
     }
     int joins = best.doc != SHEAF__NO_DOC;
-    cluster *join = joins ? idx->docs[best.doc].cluster : NULL;
+    name *join = joins ? idx->docs[best.doc].cluster : NULL;
 
     pending p;
     if ((rc = prepare(idx, id, id_len, join, id, id_len, has_shingles, &p)) !=
@@ -802,8 +834,8 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
                                  .has_shingles = has_shingles,
                                  .id = id,
                                  .id_len = id_len,
-                                 .cluster = p.c->name,
-                                 .cluster_len = strlen(p.c->name),
+                                 .cluster = p.c->s,
+                                 .cluster_len = strlen(p.c->s),
                                  .values = values,
                                  .num_hashes = idx->params.num_hashes};
         int grouped = sheaf__store_in_group(idx->store);
@@ -815,8 +847,8 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
     uint32_t d = finish(idx, &p, seq, time, values, has_shingles, idx->keys);
     if (out) {
         const doc *x = &idx->docs[d];
-        out->cluster = x->cluster->name;
-        out->match = joins ? idx->docs[best.doc].id->id : NULL;
+        out->cluster = x->cluster->s;
+        out->match = joins ? idx->docs[best.doc].id->s : NULL;
         out->similarity =
             joins ? (double)best.same / idx->params.num_hashes : 0.0;
         out->cluster_size = x->cluster->size;
@@ -831,7 +863,7 @@ static int reserve_story_cluster(sheaf_index *idx)
     if (need <= idx->story_cap)
         return SHEAF_OK;
     size_t cap = idx->story_cap ? idx->story_cap * 2 : 64;
-    cluster **v = realloc(idx->story_clusters, cap * sizeof *v);
+    name **v = realloc(idx->story_clusters, cap * sizeof *v);
     if (!v)
         return SHEAF_ENOMEM;
     memset(v + idx->story_cap, 0, (cap - idx->story_cap) * sizeof *v);
@@ -851,11 +883,7 @@ static int add_story_locked(sheaf_index *idx, const char *id, int64_t time,
     if (rc != SHEAF_OK)
         return rc;
     size_t id_len = strlen(id);
-    id_entry *e;
-    cluster *c;
-    HASH_FIND(hh, idx->ids, id, id_len, e);
-    HASH_FIND(hh, idx->clusters, id, id_len, c);
-    if (e || c)
+    if (find_name(idx, id, id_len))
         return SHEAF_EEXIST;
     pending p;
     if ((rc = reserve_story_cluster(idx)) != SHEAF_OK ||
@@ -868,11 +896,10 @@ static int add_story_locked(sheaf_index *idx, const char *id, int64_t time,
         abandon(idx, &p);
         return rc;
     }
-    if (r.joined) { /* the new cluster record was not needed */
-        HASH_DEL(idx->clusters, p.c);
-        free(p.c);
+    if (r.joined) { /* its id does not name a cluster after all */
+        p.c->is_cluster = 0;
+        p.made_cluster = 0;
         p.c = idx->story_clusters[r.cluster];
-        p.new_cluster = 0;
     } else {
         p.c->story_no = r.cluster;
         idx->story_clusters[r.cluster] = p.c;
@@ -880,9 +907,9 @@ static int add_story_locked(sheaf_index *idx, const char *id, int64_t time,
     static const uint16_t no_values[SHEAF_MAX_HASHES];
     finish(idx, &p, idx->next_seq, time, no_values, 0, idx->keys);
     if (out) {
-        out->cluster = p.c->name;
+        out->cluster = p.c->s;
         out->match = r.match != SHEAF__STORY_NO_DOC
-                         ? idx->docs[r.match].id->id
+                         ? idx->docs[r.match].id->s
                          : NULL;
         out->similarity = r.joined ? r.similarity : 0.0;
         out->cluster_size = p.c->size;
@@ -959,10 +986,10 @@ int sheaf_index_remove(sheaf_index *idx, const char *id)
         return SHEAF_EINVAL;
     pthread_rwlock_wrlock(&idx->lock);
     int rc = ready_to_write(idx);
-    id_entry *e = NULL;
+    name *e = NULL;
     if (rc == SHEAF_OK) {
-        HASH_FIND_STR(idx->ids, id, e);
-        if (!e)
+        e = find_name(idx, id, strlen(id));
+        if (!e || e->doc == SHEAF__NO_DOC)
             rc = SHEAF_ENOTFOUND;
     }
     if (rc == SHEAF_OK && idx->store) {
@@ -1092,8 +1119,8 @@ int sheaf_index_query_signature_at(const sheaf_index *idx,
             qsort(found, cands.n, sizeof *found, compare_scored);
         for (size_t i = 0; i < cands.n && i < cap; i++) {
             const doc *x = &idx->docs[found[i].doc];
-            matches[i].id = x->id->id;
-            matches[i].cluster = x->cluster->name;
+            matches[i].id = x->id->s;
+            matches[i].cluster = x->cluster->s;
             matches[i].similarity =
                 (double)found[i].same / idx->params.num_hashes;
         }
@@ -1125,8 +1152,8 @@ static int query_story(const sheaf_index *idx, const char *text, size_t len,
     if (rc == SHEAF_OK) {
         *count = r.joined ? 1 : 0;
         if (r.joined && cap) { /* a joined cluster has members: a match */
-            matches[0].cluster = idx->story_clusters[r.cluster]->name;
-            matches[0].id = idx->docs[r.match].id->id;
+            matches[0].cluster = idx->story_clusters[r.cluster]->s;
+            matches[0].id = idx->docs[r.match].id->s;
             matches[0].similarity = r.similarity;
         }
     }
@@ -1149,35 +1176,35 @@ int sheaf_index_query(const sheaf_index *idx, const char *text, size_t len,
 }
 
 int sheaf_index_cluster_of(const sheaf_index *idx, const char *id,
-                           const char **name)
+                           const char **cluster)
 {
-    if (!idx || !id || !name)
+    if (!idx || !id || !cluster)
         return SHEAF_EINVAL;
     read_lock(idx);
-    id_entry *e;
-    HASH_FIND_STR(idx->ids, id, e);
-    if (e)
-        *name = idx->docs[e->doc].cluster->name;
+    const name *e = find_name(idx, id, strlen(id));
+    int found = e && e->doc != SHEAF__NO_DOC;
+    if (found)
+        *cluster = idx->docs[e->doc].cluster->s;
     unlock(idx);
-    return e ? SHEAF_OK : SHEAF_ENOTFOUND;
+    return found ? SHEAF_OK : SHEAF_ENOTFOUND;
 }
 
-int sheaf_index_cluster_members(const sheaf_index *idx, const char *name,
+int sheaf_index_cluster_members(const sheaf_index *idx, const char *cluster,
                                 const char **ids, size_t cap, size_t *count)
 {
-    if (!idx || !name || !count || (cap && !ids))
+    if (!idx || !cluster || !count || (cap && !ids))
         return SHEAF_EINVAL;
     read_lock(idx);
-    cluster *c;
-    HASH_FIND_STR(idx->clusters, name, c);
-    if (c) {
+    const name *c = find_name(idx, cluster, strlen(cluster));
+    int found = c && c->is_cluster;
+    if (found) {
         size_t n = 0;
         for (uint32_t d = c->head; d != SHEAF__NO_DOC;
              d = idx->docs[d].next, n++)
             if (n < cap)
-                ids[n] = idx->docs[d].id->id;
+                ids[n] = idx->docs[d].id->s;
         *count = n;
     }
     unlock(idx);
-    return c ? SHEAF_OK : SHEAF_ENOTFOUND;
+    return found ? SHEAF_OK : SHEAF_ENOTFOUND;
 }
