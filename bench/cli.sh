@@ -70,4 +70,27 @@ for name in $inputs; do
         n = split($0, f, " "); lines = f[n - 3]; bytes = f[n - 2]; secs = f[n - 1]; ipb = f[n]
         printf "| %s | %d | %.1f | %.3f | %.0f | %.0f | %s |\n", label, lines, bytes / 1e6, secs,
                bytes / 1e6 / secs, lines / secs, ipb }'
+    echo "$name $bytes $secs $ipb" >>"$tmp/verdicts"
 done
+
+# Issue 4's targets for the whole process: at most 20 instructions per
+# byte; on the 40 MB dump, 100 times datasketch's MinHashLSH (~5 MB/s
+# here) and 25 times a compiled Go MinHash-LSH (~11 MB/s here).
+echo
+awk '
+    function verdict(ok) { return ok ? "met" : "not met" }
+    { mbs[$1] = $2 / 1e6 / $3; ipb[$1] = $4 }
+    END {
+        printf "Targets of issue 4 for the whole process:"
+        split("multinews news20k", order, " ")
+        label["multinews"] = "Multi-News"
+        label["news20k"] = "the 20k-article dump"
+        for (i = 1; i <= 2; i++) {
+            k = order[i]
+            if ((k in ipb) && ipb[k] != "-")
+                printf " %s instructions per byte on %s (at most 20: %s);", ipb[k], label[k], verdict(ipb[k] + 0 <= 20)
+        }
+        printf " %.0f MB/s on the 20k-article dump, %.0fx datasketch (100x: %s) and %.0fx the Go reference (25x: %s).\n",
+            mbs["news20k"], mbs["news20k"] / 5, verdict(mbs["news20k"] >= 500),
+            mbs["news20k"] / 11, verdict(mbs["news20k"] >= 275)
+    }' "$tmp/verdicts"
