@@ -325,8 +325,15 @@ static size_t slide(sketch *s, uint64_t *units, size_t have, uint64_t *sh)
     if (have < k)
         return have;
     size_t n = have - k + 1;
-    combine_all(s, units, n, sh);
-    update(s, sh, n);
+    if (s->kr && s->h->params.scheme == SHEAF_SCHEME_OPH) {
+        /* The kernel bins each shingle as it hashes it. */
+        s->kr->oph(units, n, k, s->h->params.seed, s->h->params.num_hashes,
+                   s->v, s->filled);
+        s->count += n;
+    } else {
+        combine_all(s, units, n, sh);
+        update(s, sh, n);
+    }
     memmove(units, units + n, (k - 1) * sizeof units[0]);
     return k - 1;
 }

@@ -305,24 +305,67 @@ AVX2 static void hash_mid(const uint8_t *base, const int32_t *off,
 
 /* ---------------------------------------------------------------- shingles */
 
-/* combine() of signature.c for four shingles at once: each lane builds
- * its window's XOR of rotated units from scratch. */
+/* combine() of signature.c for the four shingles from units: each lane
+ * builds its window's XOR of rotated units from scratch. */
+AVX2 static inline v4 shingle4(const uint64_t *units, uint32_t k, v4 tail)
+{
+    v4 acc = _mm256_loadu_si256((const __m256i *)units);
+#pragma GCC unroll 4
+    for (uint32_t j = 1; j < k; j++)
+        acc = _mm256_xor_si256(
+            rotl(acc, 1), _mm256_loadu_si256((const __m256i *)(units + j)));
+    acc = _mm256_xor_si256(acc, tail);
+    acc = mullo(xorshift(acc, 33), 0xff51afd7ed558ccdull);
+    acc = mullo(xorshift(acc, 33), 0xc4ceb9fe1a85ec53ull);
+    return xorshift(acc, 33);
+}
+
 AVX2 static void combine(const uint64_t *units, size_t n, uint32_t k,
                          uint64_t seed, uint64_t *out)
 {
     const v4 tail = set1(seed ^ k);
+    for (size_t i = 0; i < n; i += 4)
+        _mm256_storeu_si256((__m256i *)(out + i), shingle4(units + i, k, tail));
+}
 
-    for (size_t i = 0; i < n; i += 4) {
-        v4 acc = _mm256_loadu_si256((const __m256i *)(units + i));
-        for (uint32_t j = 1; j < k; j++)
-            acc = _mm256_xor_si256(
-                rotl(acc, 1),
-                _mm256_loadu_si256((const __m256i *)(units + i + j)));
-        acc = _mm256_xor_si256(acc, tail);
-        acc = mullo(xorshift(acc, 33), 0xff51afd7ed558ccdull);
-        acc = mullo(xorshift(acc, 33), 0xc4ceb9fe1a85ec53ull);
-        _mm256_storeu_si256((__m256i *)(out + i), xorshift(acc, 33));
+/* Shingles are binned in batches: their values and bins worked out four
+ * at a time and stored, then taken into the minima one by one, as two may
+ * share a bin. Reading them back costs less than moving each lane out of
+ * its register. */
+#define OPH_BATCH 64
+
+/* k = 5, the default, gets its own copy with the window unrolled. */
+AVX2 static inline __attribute__((always_inline)) void
+oph_k(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
+      uint32_t bins, uint32_t *v, uint8_t *filled)
+{
+    const v4 tail = set1(seed ^ k), nbins = set1(bins);
+    uint32_t got[2 * OPH_BATCH]; /* per shingle its value, then its bin */
+    for (size_t i = 0; i < n; i += OPH_BATCH) {
+        size_t m = n - i < OPH_BATCH ? n - i : OPH_BATCH;
+        for (size_t j = 0; j < m; j += 4) {
+            v4 h = shingle4(units + i + j, k, tail);
+            /* fast_range: the bin is the high half of the product. */
+            v4 bin = _mm256_mul_epu32(_mm256_srli_epi64(h, 32), nbins);
+            _mm256_storeu_si256((__m256i *)(got + 2 * j),
+                                _mm256_blend_epi32(h, bin, 0xAA));
+        }
+#pragma GCC unroll 4
+        for (size_t j = 0; j < m; j++) {
+            uint32_t x = got[2 * j], b = got[2 * j + 1], cur = v[b];
+            filled[b] = 1;
+            v[b] = x < cur ? x : cur;
+        }
     }
+}
+
+AVX2 static void oph(const uint64_t *units, size_t n, uint32_t k,
+                     uint64_t seed, uint32_t bins, uint32_t *v, uint8_t *filled)
+{
+    if (k == 5)
+        oph_k(units, n, 5, seed, bins, v, filled);
+    else
+        oph_k(units, n, k, seed, bins, v, filled);
 }
 
 /* ------------------------------------------------------- k-perm MinHash */
@@ -448,8 +491,8 @@ AVX2 static int first_filled(const uint8_t *lists, uint32_t len, uint32_t bins,
 }
 
 const sheaf__kernels sheaf__kernels_avx2 = {
-    SHEAF__SIMD_AVX2, "avx2",  tokenize, hash_words,
-    hash_mid,         combine, minhash,  first_filled,
+    SHEAF__SIMD_AVX2, "avx2", tokenize, hash_words, hash_mid,
+    combine,          oph,    minhash,  first_filled,
 };
 
 #endif

@@ -290,24 +290,68 @@ AVX512 static void hash_mid(const uint8_t *base, const int32_t *off,
 
 /* ---------------------------------------------------------------- shingles */
 
-/* combine() of signature.c for eight shingles at once: each lane builds
- * its window's XOR of rotated units from scratch. */
+/* combine() of signature.c for the eight shingles from units: each lane
+ * builds its window's XOR of rotated units from scratch. */
+AVX512 static inline v8 shingle8(const uint64_t *units, uint32_t k, v8 tail)
+{
+    v8 acc = _mm512_loadu_si512(units);
+#pragma GCC unroll 4
+    for (uint32_t j = 1; j < k; j++)
+        acc = _mm512_xor_si512(_mm512_rol_epi64(acc, 1),
+                               _mm512_loadu_si512(units + j));
+    acc = _mm512_xor_si512(acc, tail);
+    acc = _mm512_mullo_epi64(xorshift(acc, 33), set1(0xff51afd7ed558ccdull));
+    acc = _mm512_mullo_epi64(xorshift(acc, 33), set1(0xc4ceb9fe1a85ec53ull));
+    return xorshift(acc, 33);
+}
+
 AVX512 static void combine(const uint64_t *units, size_t n, uint32_t k,
                            uint64_t seed, uint64_t *out)
 {
     const v8 tail = set1(seed ^ k);
-    const v8 m1 = set1(0xff51afd7ed558ccdull), m2 = set1(0xc4ceb9fe1a85ec53ull);
+    for (size_t i = 0; i < n; i += SHEAF__LANES)
+        _mm512_storeu_si512(out + i, shingle8(units + i, k, tail));
+}
 
-    for (size_t i = 0; i < n; i += SHEAF__LANES) {
-        v8 acc = _mm512_loadu_si512(units + i);
-        for (uint32_t j = 1; j < k; j++)
-            acc = _mm512_xor_si512(_mm512_rol_epi64(acc, 1),
-                                   _mm512_loadu_si512(units + i + j));
-        acc = _mm512_xor_si512(acc, tail);
-        acc = _mm512_mullo_epi64(xorshift(acc, 33), m1);
-        acc = _mm512_mullo_epi64(xorshift(acc, 33), m2);
-        _mm512_storeu_si512(out + i, xorshift(acc, 33));
+/* Shingles are binned in batches: their values and bins worked out eight
+ * at a time and stored, then taken into the minima one by one, as two may
+ * share a bin. Reading them back costs less than moving each lane out of
+ * its register. */
+#define OPH_BATCH 64
+
+/* k = 5, the default, gets its own copy with the window unrolled. */
+AVX512 static inline __attribute__((always_inline)) void
+oph_k(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
+      uint32_t bins, uint32_t *v, uint8_t *filled)
+{
+    const v8 tail = set1(seed ^ k), nbins = set1(bins);
+    uint32_t got[2 * OPH_BATCH]; /* per shingle its value, then its bin */
+    for (size_t i = 0; i < n; i += OPH_BATCH) {
+        size_t m = n - i < OPH_BATCH ? n - i : OPH_BATCH;
+        for (size_t j = 0; j < m; j += SHEAF__LANES) {
+            v8 h = shingle8(units + i + j, k, tail);
+            /* fast_range: the bin is the high half of the product. */
+            v8 bin = _mm512_mul_epu32(_mm512_srli_epi64(h, 32), nbins);
+            _mm512_storeu_si512(got + 2 * j,
+                                _mm512_mask_blend_epi32(0xAAAA, h, bin));
+        }
+#pragma GCC unroll 4
+        for (size_t j = 0; j < m; j++) {
+            uint32_t x = got[2 * j], b = got[2 * j + 1], cur = v[b];
+            filled[b] = 1;
+            v[b] = x < cur ? x : cur;
+        }
     }
+}
+
+AVX512 static void oph(const uint64_t *units, size_t n, uint32_t k,
+                       uint64_t seed, uint32_t bins, uint32_t *v,
+                       uint8_t *filled)
+{
+    if (k == 5)
+        oph_k(units, n, 5, seed, bins, v, filled);
+    else
+        oph_k(units, n, k, seed, bins, v, filled);
 }
 
 /* ------------------------------------------------------- k-perm MinHash */
@@ -419,8 +463,8 @@ AVX512 static int first_filled(const uint8_t *lists, uint32_t len,
 }
 
 const sheaf__kernels sheaf__kernels_avx512 = {
-    SHEAF__SIMD_AVX512, "avx512", tokenize, hash_words,
-    hash_mid,           combine,  minhash,  first_filled,
+    SHEAF__SIMD_AVX512, "avx512", tokenize, hash_words, hash_mid,
+    combine,            oph,      minhash,  first_filled,
 };
 
 #endif

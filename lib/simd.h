@@ -122,6 +122,13 @@ typedef struct sheaf__kernels {
     void (*combine)(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
                     uint64_t *out);
 
+    /* One-permutation hashing of the same shingles, without storing their
+     * hashes: for each, the bin fast_range(hash >> 32, bins) gets
+     * filled[bin] = 1 and v[bin] = min(v[bin], (uint32_t)hash)
+     * (update_oph in signature.c). Reads units as combine does. */
+    void (*oph)(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
+                uint32_t bins, uint32_t *v, uint8_t *filled);
+
     /* k-permutation MinHash: v[i] = min(v[i], (mult[i] * x + add[i]) >> 32)
      * over every shingle hash x of sh[0..n), for i < m. */
     void (*minhash)(const uint64_t *mult, const uint64_t *add, uint32_t m,
