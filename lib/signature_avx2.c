@@ -432,32 +432,45 @@ AVX2 static inline __m256i bits_to_bytes(uint32_t m)
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
+/* Bit i of m (8 bits) as lane i of a mask, all ones or 0. */
+AVX2 static inline __m256i bits_to_lanes(uint32_t m)
+{
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(
+        _mm256_and_si256(_mm256_set1_epi32((int)m), bit), bit);
+}
+
 /* Round by round: entry t of 32 bins is one load. The filled bitmap of up
  * to 256 bins is 32 bytes and vpshufb looks a byte up within 16, so each
  * half of the bitmap is looked up and the right one kept; a second lookup
  * gives the bit's mask. Bins whose entry is filled are settled; the rounds
- * stop when every empty bin of the 32 is. */
-AVX2 static int first_filled(const uint8_t *lists, uint32_t len, uint32_t bins,
-                             const uint64_t *empty, uint16_t *from)
+ * stop when every empty bin of the 32 is. Then eight bins at a time
+ * gather the values of the bins that settled them. */
+AVX2 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
+                        const uint8_t *filled, uint32_t *v, uint64_t *left)
 {
     if (bins > 256)
         return 0;
-    const uint32_t words = (bins + 63) / 64, stride = words * 64;
-    const __m256i inside = _mm256_cmpgt_epi64(_mm256_set1_epi64x(words),
-                                              _mm256_setr_epi64x(0, 1, 2, 3));
-    const __m256i filled = _mm256_xor_si256(
-        _mm256_maskload_epi64((const long long *)empty, inside),
-        _mm256_set1_epi32(-1));
-    const __m256i lo = _mm256_permute2x128_si256(filled, filled, 0x00);
-    const __m256i hi = _mm256_permute2x128_si256(filled, filled, 0x11);
+    const uint32_t groups = (bins + 31) / 32, stride = (bins + 63) / 64 * 64;
+    uint32_t empty[8] = {0};
+    for (uint32_t g = 0; g < groups; g++) {
+        __m256i f = _mm256_loadu_si256((const __m256i *)(filled + 32 * g));
+        empty[g] = (uint32_t)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(f, _mm256_setzero_si256()));
+    }
+    if (bins % 32)
+        empty[groups - 1] &= (1u << bins % 32) - 1;
+    const __m256i full = _mm256_xor_si256(
+        _mm256_loadu_si256((const __m256i *)empty), _mm256_set1_epi32(-1));
+    const __m256i lo = _mm256_permute2x128_si256(full, full, 0x00);
+    const __m256i hi = _mm256_permute2x128_si256(full, full, 0x11);
     const __m256i bitpos =
         _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
                          1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
     const __m256i low5 = _mm256_set1_epi8(31), seven = _mm256_set1_epi8(7);
-    const __m256i none = _mm256_set1_epi16((short)SHEAF__DENS_NONE);
-    for (uint32_t g = 0; g < stride / 32; g++) {
-        __m256i pending =
-            bits_to_bytes((uint32_t)(empty[g / 2] >> 32 * (g % 2)));
+    memset(left, 0, (bins + 63) / 64 * sizeof left[0]);
+    for (uint32_t g = 0; g < groups; g++) {
+        __m256i pending = bits_to_bytes(empty[g]);
         __m256i got = _mm256_setzero_si256();
         for (uint32_t t = 0; t < len && !_mm256_testz_si256(pending, pending);
              t++) {
@@ -475,16 +488,20 @@ AVX2 static int first_filled(const uint8_t *lists, uint32_t len, uint32_t bins,
             got = _mm256_blendv_epi8(got, b, hit);
             pending = _mm256_andnot_si256(hit, pending);
         }
-        /* Widened to 16 bits, the unsettled ones SHEAF__DENS_NONE. */
-        for (int half = 0; half < 2; half++) {
-            __m128i g8 = half ? _mm256_extracti128_si256(got, 1)
-                              : _mm256_castsi256_si128(got);
-            __m128i p8 = half ? _mm256_extracti128_si256(pending, 1)
-                              : _mm256_castsi256_si128(pending);
-            _mm256_storeu_si256(
-                (__m256i *)(from + 32 * g + 16 * (uint32_t)half),
-                _mm256_blendv_epi8(_mm256_cvtepu8_epi16(g8), none,
-                                   _mm256_cvtepi8_epi16(p8)));
+        uint32_t unsettled = (uint32_t)_mm256_movemask_epi8(pending);
+        uint32_t settled = empty[g] & ~unsettled;
+        uint8_t from[32];
+        left[g / 2] |= (uint64_t)unsettled << 32 * (g % 2);
+        _mm256_storeu_si256((__m256i *)from, got);
+        for (uint32_t q = 0; q < 4; q++) {
+            __m256i mask = bits_to_lanes(settled >> 8 * q & 0xff);
+            __m256i at = _mm256_cvtepu8_epi32(
+                _mm_loadl_epi64((const __m128i *)(from + 8 * q)));
+            /* The bins gathered from are filled, none of those stored. */
+            _mm256_maskstore_epi32(
+                (int *)(v + 32 * g + 8 * q), mask,
+                _mm256_mask_i32gather_epi32(_mm256_setzero_si256(),
+                                            (const int *)v, at, mask, 4));
         }
     }
     return 1;
@@ -492,7 +509,7 @@ AVX2 static int first_filled(const uint8_t *lists, uint32_t len, uint32_t bins,
 
 const sheaf__kernels sheaf__kernels_avx2 = {
     SHEAF__SIMD_AVX2, "avx2", tokenize, hash_words, hash_mid,
-    combine,          oph,    minhash,  first_filled,
+    combine,          oph,    minhash,  densify,
 };
 
 #endif

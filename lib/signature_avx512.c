@@ -420,16 +420,23 @@ AVX512 static void minhash(const uint64_t *mult, const uint64_t *add,
 /* Round by round: entry t of 64 bins is one load; vpermb looks up the
  * byte of the filled bitmap (up to 256 bins, 32 bytes) holding each, and
  * vpshufb the mask of its bit. Bins whose entry is filled are settled; the
- * rounds stop when every empty bin of the 64 is. */
-AVX512 static int first_filled(const uint8_t *lists, uint32_t len,
-                               uint32_t bins, const uint64_t *empty,
-                               uint16_t *from)
+ * rounds stop when every empty bin of the 64 is. Then sixteen bins at a
+ * time gather the values of the bins that settled them. */
+AVX512 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
+                          const uint8_t *filled, uint32_t *v, uint64_t *left)
 {
     if (bins > 256)
         return 0;
     const uint32_t words = (bins + 63) / 64, stride = words * 64;
-    const __m512i filled = _mm512_xor_si512(
-        _mm512_maskz_loadu_epi64((__mmask8)((1u << words) - 1), empty),
+    uint64_t empty[4] = {0};
+    for (uint32_t w = 0; w < words; w++) {
+        __m512i f = _mm512_loadu_si512(filled + 64 * w);
+        empty[w] = ~(uint64_t)_mm512_test_epi8_mask(f, f);
+    }
+    if (bins % 64)
+        empty[words - 1] &= (UINT64_C(1) << bins % 64) - 1;
+    const __m512i full = _mm512_xor_si512(
+        _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)empty)),
         _mm512_set1_epi32(-1));
     const __m512i bitpos = _mm512_broadcast_i32x4(
         _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0));
@@ -440,31 +447,34 @@ AVX512 static int first_filled(const uint8_t *lists, uint32_t len,
         for (uint32_t t = 0; t < len && pending; t++) {
             __m512i b = _mm512_loadu_si512(lists + (size_t)t * stride + 64 * w);
             __m512i byte = _mm512_permutexvar_epi8(
-                _mm512_and_si512(_mm512_srli_epi16(b, 3), low5), filled);
+                _mm512_and_si512(_mm512_srli_epi16(b, 3), low5), full);
             __m512i bit =
                 _mm512_shuffle_epi8(bitpos, _mm512_and_si512(b, seven));
             __mmask64 hit = _mm512_test_epi8_mask(byte, bit) & pending;
             got = _mm512_mask_mov_epi8(got, hit, b);
             pending &= ~hit;
         }
-        /* Widened to 16 bits, the unsettled ones SHEAF__DENS_NONE. */
-        const __m512i none = _mm512_set1_epi16((short)SHEAF__DENS_NONE);
-        _mm512_storeu_si512(from + 64 * w, _mm512_mask_mov_epi16(
-                                               _mm512_cvtepu8_epi16(
-                                                   _mm512_castsi512_si256(got)),
-                                               (__mmask32)pending, none));
-        _mm512_storeu_si512(
-            from + 64 * w + 32,
-            _mm512_mask_mov_epi16(
-                _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(got, 1)),
-                (__mmask32)(pending >> 32), none));
+        uint64_t settled = empty[w] & ~pending;
+        uint8_t from[64];
+        left[w] = pending;
+        _mm512_storeu_si512(from, got);
+        for (uint32_t q = 0; q < 4; q++) {
+            __mmask16 mask = (__mmask16)(settled >> 16 * q);
+            __m512i at = _mm512_cvtepu8_epi32(
+                _mm_loadu_si128((const __m128i *)(from + 16 * q)));
+            /* The bins gathered from are filled, none of those stored. */
+            _mm512_mask_storeu_epi32(
+                v + 64 * w + 16 * q, mask,
+                _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, at,
+                                            v, 4));
+        }
     }
     return 1;
 }
 
 const sheaf__kernels sheaf__kernels_avx512 = {
     SHEAF__SIMD_AVX512, "avx512", tokenize, hash_words, hash_mid,
-    combine,            oph,      minhash,  first_filled,
+    combine,            oph,      minhash,  densify,
 };
 
 #endif

@@ -50,7 +50,6 @@ void sheaf__xxh3_keys_init(sheaf__xxh3_keys *k, uint64_t seed);
  * reads one entry of 64 bins at once; 64 bytes are left over after the
  * last row. */
 #define SHEAF__DENS_MAX_LIST 64
-#define SHEAF__DENS_NONE 0xffff
 
 static inline uint32_t sheaf__dens_stride(uint32_t bins)
 {
@@ -134,14 +133,16 @@ typedef struct sheaf__kernels {
     void (*minhash)(const uint64_t *mult, const uint64_t *add, uint32_t m,
                     const uint64_t *sh, size_t n, uint32_t *v);
 
-    /* OPH densification: lists holds each bin's lowest-ranked bins, len
-     * rows of one byte per bin (signature.c, rank_lists). For every empty
-     * bin j (a bit of empty, (bins + 63) / 64 words), from[j] = the first
-     * bin of j's list that is filled (not in empty), or SHEAF__DENS_NONE;
-     * returns 1. Returns 0, doing nothing, when bins is more than it
+    /* OPH densification (densify in signature.c) of up to 256 bins:
+     * lists holds each bin's lowest-ranked bins, len rows of one byte per
+     * bin (rank_lists). Every empty bin j (filled[j] == 0; filled is
+     * readable up to the next multiple of 64 bins, where it may hold
+     * anything past bins) whose list holds a filled bin gets v[j] = v[the
+     * first of them]; the others are the set bits of left, (bins + 63) /
+     * 64 words. Returns 0, doing nothing, when bins is more than it
      * handles. */
-    int (*first_filled)(const uint8_t *lists, uint32_t len, uint32_t bins,
-                        const uint64_t *empty, uint16_t *from);
+    int (*densify)(const uint8_t *lists, uint32_t len, uint32_t bins,
+                   const uint8_t *filled, uint32_t *v, uint64_t *left);
 } sheaf__kernels;
 
 extern const sheaf__kernels sheaf__kernels_avx2;
