@@ -153,15 +153,30 @@ AVX2 static inline v4 rotl(v4 h, int s)
                            _mm256_srli_epi64(h, 64 - s));
 }
 
-/* a * b mod 2^64 for a constant b: the low product plus the two cross
- * products shifted up; the high one falls off. */
+/* a * b mod 2^64, lane by lane: the low product plus the two cross
+ * products shifted up (the high one falls off). vpmulld makes the low
+ * halves of both cross products at once, from b with its halves swapped;
+ * their sum lands in the high half of cross + (cross << 32). */
+AVX2 static inline v4 mullo_v(v4 a, v4 b)
+{
+    v4 cross = _mm256_mullo_epi32(a, _mm256_shuffle_epi32(b, 0xb1));
+    v4 sum = _mm256_add_epi64(cross, _mm256_slli_epi64(cross, 32));
+    return _mm256_add_epi64(
+        _mm256_mul_epu32(a, b),
+        _mm256_blend_epi32(_mm256_setzero_si256(), sum, 0xaa));
+}
+
 AVX2 static inline v4 mullo(v4 a, uint64_t b)
 {
-    const v4 bl = set1(b & 0xffffffffu), bh = set1(b >> 32);
-    v4 cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), bl),
-                                _mm256_mul_epu32(a, bh));
-    return _mm256_add_epi64(_mm256_mul_epu32(a, bl),
-                            _mm256_slli_epi64(cross, 32));
+    return mullo_v(a, set1(b));
+}
+
+/* Lanes of a where the top bit of sign is set, of b elsewhere. */
+AVX2 static inline v4 by_sign(v4 sign, v4 a, v4 b)
+{
+    return _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(b),
+                                                _mm256_castsi256_pd(a),
+                                                _mm256_castsi256_pd(sign)));
 }
 
 /* The 128-bit product of a and b, its halves xor-ed. */
@@ -192,38 +207,43 @@ AVX2 static inline v4 pick_bytes(v4 q0, v4 pattern)
     return _mm256_shuffle_epi8(q0, _mm256_add_epi8(pattern, upper));
 }
 
-/* 1-3 bytes: first, middle and last byte and the length packed in 32 bits,
- * keyed, then XXH64's avalanche. */
-AVX2 static inline v4 xxh3_1to3(v4 q0, v4 len, v4 key)
+/* 1-8 bytes. Both of XXH3's cases key the input, mix, multiply, mix,
+ * multiply and xor-shift, with constants and shifts of their own, so each
+ * lane takes those of its case and one pass serves both:
+ *   1-3 bytes: the first, middle and last byte and the length packed in 32
+ *     bits; h ^ h >> 33; * C1; h ^ h >> 29; * C2; h ^ h >> 32 (XXH64's
+ *     avalanche);
+ *   4-8 bytes: the last and the first four bytes as one 64-bit value;
+ *     h ^ rotl(h, 49) ^ rotl(h, 24); * M; h ^ (h >> 35) + len; * M;
+ *     h ^ h >> 28 (rrmxmx). */
+AVX2 static inline v4 xxh3_1to8(v4 q0, v4 len, v4 k13, v4 k48)
 {
-    /* Bytes len - 1, -, 0 and len / 2 into bytes 0 to 3 (0x80 clears). */
-    v4 pattern =
+    const uint64_t c1 = 0xC2B2AE3D27D4EB4Full, c2 = 0x165667B19E3779F9ull;
+    const uint64_t m = 0x9FB21C651E98DF25ull;
+    /* Negative, so with the top bit set, for 1-3 bytes. */
+    const v4 small = _mm256_sub_epi64(len, set1(4));
+    /* vpshufb patterns (0x80 clears). 1-3 bytes: bytes len - 1, -, 0 and
+     * len / 2 into bytes 0 to 3. 4-8: bytes len - 4 .. len - 1, then
+     * 0 .. 3: each of the low four indexes moves up by len - 4. */
+    v4 p13 =
         _mm256_add_epi64(_mm256_add_epi64(set1(0x8080808000008000ull - 1), len),
                          _mm256_slli_epi64(_mm256_srli_epi64(len, 1), 24));
-    v4 packed =
-        _mm256_or_si256(pick_bytes(q0, pattern), _mm256_slli_epi64(len, 8));
-    v4 h = _mm256_xor_si256(packed, key);
-    h = mullo(xorshift(h, 33), 0xC2B2AE3D27D4EB4Full);
-    h = mullo(xorshift(h, 29), 0x165667B19E3779F9ull);
-    return xorshift(h, 32);
-}
-
-/* 4-8 bytes: the last and the first four bytes as one 64-bit value, keyed,
- * then XXH3's rrmxmx. */
-AVX2 static inline v4 xxh3_4to8(v4 q0, v4 len, v4 key)
-{
-    const uint64_t mult = 0x9FB21C651E98DF25ull;
-    /* Bytes len - 4 .. len - 1, then 0 .. 3: each of the low four indexes
-     * moves up by len - 4. */
-    v4 pattern = _mm256_add_epi64(
-        set1(0x0302010003020100ull),
-        _mm256_mul_epu32(_mm256_sub_epi64(len, set1(4)), set1(0x01010101u)));
-    v4 h = _mm256_xor_si256(pick_bytes(q0, pattern), key);
-    h = _mm256_xor_si256(h, _mm256_xor_si256(rotl(h, 49), rotl(h, 24)));
-    h = mullo(h, mult);
-    h = _mm256_xor_si256(h, _mm256_add_epi64(_mm256_srli_epi64(h, 35), len));
-    h = mullo(h, mult);
-    return xorshift(h, 28);
+    v4 p48 = _mm256_add_epi64(set1(0x0302010003020100ull),
+                              _mm256_mul_epu32(small, set1(0x01010101u)));
+    /* 1-3 bytes have the length in byte 1, which the pattern clears. */
+    v4 key =
+        by_sign(small, _mm256_xor_si256(k13, _mm256_slli_epi64(len, 8)), k48);
+    v4 h = _mm256_xor_si256(pick_bytes(q0, by_sign(small, p13, p48)), key);
+    h = by_sign(small, xorshift(h, 33),
+                _mm256_xor_si256(h, _mm256_xor_si256(rotl(h, 49), rotl(h, 24))));
+    h = mullo_v(h, by_sign(small, set1(c1), set1(m)));
+    h = _mm256_xor_si256(
+        h, _mm256_add_epi64(
+               _mm256_srlv_epi64(h, by_sign(small, set1(29), set1(35))),
+               by_sign(small, _mm256_setzero_si256(), len)));
+    h = mullo_v(h, by_sign(small, set1(c2), set1(m)));
+    return _mm256_xor_si256(
+        h, _mm256_srlv_epi64(h, by_sign(small, set1(32), set1(28))));
 }
 
 /* 9-16 bytes: the first and the last eight bytes, keyed, mixed through a
@@ -267,8 +287,7 @@ AVX2 static void hash_words(const uint8_t *base, const int32_t *off,
         v4 q0 = _mm256_or_si256(
             _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), b0, o, live, 1),
             lower);
-        v4 h = _mm256_blendv_epi8(xxh3_4to8(q0, l, k48), xxh3_1to3(q0, l, k13),
-                                  _mm256_cmpgt_epi64(set1(4), l));
+        v4 h = xxh3_1to8(q0, l, k13, k48);
         v4 old = _mm256_loadu_si256((const __m256i *)(hashes + i));
         _mm256_storeu_si256((__m256i *)(hashes + i),
                             _mm256_blendv_epi8(old, h, live));
