@@ -76,6 +76,7 @@ AVX512 static inline size_t flatten(uint64_t m, uint32_t base, uint32_t *out)
 }
 
 #define TOK_GROUP 32
+#define TOK_STOPS 1
 
 /* The runs of 16 lanes that cannot be tokens here, and the mid-length ones:
  * run i is lane i. */

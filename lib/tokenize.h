@@ -14,8 +14,15 @@
  *   flatten()   (uint64_t m, uint32_t base, uint32_t *out) -> size_t: the
  *               positions base + i of the set bits i of m, in order, to
  *               out, which has room for 16 entries past their count;
- *   emit_plain() (starts, stops, marked, limit, max, t, n, nmid) -> size_t:
- *               takes the runs that lead a group of TOK_GROUP before the
+ *   TOK_STOPS   1 when emit_plain takes the runs' ends from a list of
+ *               stops (flattened like the starts), 0 when it finds them
+ *               in the classified bits itself;
+ *   emit_plain() (starts, ends, marked, limit, max, t, n, nmid) -> size_t,
+ *               ends being the stops of the runs from the first, or with
+ *               TOK_STOPS 0 the bits cand of the window (with a word of
+ *               zeros after the last block; starts is readable a group
+ *               past its end): takes the runs that lead a group of
+ *               TOK_GROUP before the
  *               first that is marked (marked may be NULL for none), longer
  *               than SHEAF__SHORT_WORD or starting after limit, at most max
  *               of them, as tokens of *t: up to 8 bytes in its main list
@@ -70,6 +77,30 @@ static const uint8_t *special_run(const uint8_t *w, size_t s, size_t e,
     return p;
 }
 
+#if TOK_STOPS
+#define TOK_ENDS(r) (stops + (r))
+
+/* The end of the run of stops[0]. */
+static inline uint32_t run_stop(const uint32_t *stops, uint32_t s)
+{
+    (void)s;
+    return *stops;
+}
+#else
+#define TOK_ENDS(r) cand
+
+/* The end of the run starting at s: the first bit of cand after it that
+ * is clear (one is, in the word after the last block). */
+TOK_TARGET static inline uint32_t run_stop(const uint64_t *cand, uint32_t s)
+{
+    uint32_t w = s / 64;
+    uint64_t gap = ~cand[w] >> s % 64 << s % 64;
+    while (!gap)
+        gap = ~cand[++w];
+    return 64 * w + (uint32_t)__builtin_ctzll(gap);
+}
+#endif
+
 TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
                                   uint64_t seed, sheaf__tokens *t,
                                   uint64_t *hashes)
@@ -80,10 +111,15 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     const size_t span = at_end ? avail : SHEAF__WINDOW;
     const size_t nb = (span + SHEAF__BLOCK - 1) / SHEAF__BLOCK;
     const size_t full = span / SHEAF__BLOCK;
-    uint64_t cand[SHEAF__WINDOW_BLOCKS], special[SHEAF__WINDOW_BLOCKS];
+    /* cand has a word of zeros after the last block: no run goes on
+     * into it, and emit_plain may read it. */
+    uint64_t cand[SHEAF__WINDOW_BLOCKS + 1], special[SHEAF__WINDOW_BLOCKS];
     /* Room for flatten's stores and emit_plain's group reads past the
      * end. */
-    uint32_t starts[TOK_RUNS + 32], stops[TOK_RUNS + 32];
+    uint32_t starts[TOK_RUNS + 32];
+#if TOK_STOPS
+    uint32_t stops[TOK_RUNS + 32];
+#endif
     uint16_t before[SHEAF__WINDOW_BLOCKS]; /* runs started before block b */
     uint8_t marked[TOK_RUNS + 32];
     size_t nstarts = 0, nstops = 0;
@@ -102,6 +138,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         memcpy(padded, w + full * SHEAF__BLOCK, span - full * SHEAF__BLOCK);
         classify(padded, 1, cand + full, special + full);
     }
+    cand[nb] = 0;
 
     /* Bit i of a block's starts marks the first byte of a run, of its
      * stops the first byte after one. */
@@ -112,8 +149,15 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         before[b] = (uint16_t)nstarts;
         any_special |= special[b];
         nstarts += flatten(c & ~prev, base, starts + nstarts);
+#if TOK_STOPS
         nstops += flatten(~c & prev, base, stops + nstops);
+#endif
     }
+#if !TOK_STOPS
+    /* Every run ends, but one reaching the end of the window. */
+    nstops = nstarts - (size_t)(cand[(span - 1) / 64] >> (span - 1) % 64 & 1);
+    memset(starts + nstarts, 0, TOK_GROUP * sizeof starts[0]);
+#endif
 
     /* Runs holding special bytes: the run of a special byte is the last
      * one starting at or before it. Rare in news, so found byte by byte. */
@@ -142,13 +186,13 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         size_t max =
             nstops - r < SHEAF__TOKENS - n ? nstops - r : SHEAF__TOKENS - n;
         size_t k =
-            emit_plain(starts + r, stops + r, any_special ? marked + r : NULL,
+            emit_plain(starts + r, TOK_ENDS(r), any_special ? marked + r : NULL,
                        limit, max < TOK_GROUP ? max : TOK_GROUP, t, &n, &nmid);
         r += k;
         if (k == TOK_GROUP || r == nstops)
             continue;
 
-        uint32_t s = starts[r], e = stops[r];
+        uint32_t s = starts[r], e = run_stop(TOK_ENDS(r), s);
         if (any_special && marked[r]) {
             const uint8_t *p = special_run(w, s, e, end, seed, t, &n, hashes);
             if (p < w + e) {
