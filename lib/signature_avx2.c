@@ -136,13 +136,16 @@ emit_plain(const uint32_t *starts, const uint64_t *cand, const uint8_t *marked,
         _mm256_shuffle_epi8(_mm256_andnot_si256(mid, l), pick),
         _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
     _mm_storel_epi64((__m128i *)(t->len + *n), _mm256_castsi256_si128(bytes));
+    *n += k;
+    if (!midm)
+        return k; /* about half the groups */
     /* The mid-length lanes packed to the front: pdep spreads the mask to
      * bytes, pext picks those bytes' indices, vpermd moves the lanes. */
     uint64_t spread = _pdep_u64(midm, 0x0101010101010101ull) * 0xff;
     __m256i to = _mm256_cvtepu8_epi32(
         _mm_cvtsi64_si128((long long)_pext_u64(0x0706050403020100ull, spread)));
     __m256i at = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                  _mm256_set1_epi32((int)*n));
+                                  _mm256_set1_epi32((int)(*n - k)));
     __m256i mlen = _mm256_permutevar8x32_epi32(
         _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(l, to), pick),
         _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
@@ -155,7 +158,6 @@ emit_plain(const uint32_t *starts, const uint64_t *cand, const uint8_t *marked,
                      _mm_packus_epi32(_mm256_castsi256_si128(mat),
                                       _mm256_extracti128_si256(mat, 1)));
     *nmid += (size_t)__builtin_popcount(midm);
-    *n += k;
     return k;
 }
 

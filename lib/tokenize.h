@@ -183,14 +183,21 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
                               : (int32_t)(room - SHEAF__SHORT_WORD);
     size_t r = 0;
     while (r < nstops) {
-        size_t max =
-            nstops - r < SHEAF__TOKENS - n ? nstops - r : SHEAF__TOKENS - n;
-        size_t k =
-            emit_plain(starts + r, TOK_ENDS(r), any_special ? marked + r : NULL,
-                       limit, max < TOK_GROUP ? max : TOK_GROUP, t, &n, &nmid);
-        r += k;
-        if (k == TOK_GROUP || r == nstops)
-            continue;
+        /* The runs that may become tokens until one is taken alone: all,
+         * or as many as there is room for (emit_plain moves r and n
+         * alike). */
+        const size_t lim =
+            nstops - r < SHEAF__TOKENS - n ? nstops : r + SHEAF__TOKENS - n;
+        size_t k;
+        do {
+            k = emit_plain(starts + r, TOK_ENDS(r),
+                           any_special ? marked + r : NULL, limit,
+                           lim - r < TOK_GROUP ? lim - r : TOK_GROUP, t, &n,
+                           &nmid);
+            r += k;
+        } while (k == TOK_GROUP && r < lim);
+        if (r == nstops)
+            break;
 
         uint32_t s = starts[r], e = run_stop(TOK_ENDS(r), s);
         if (any_special && marked[r]) {
