@@ -475,14 +475,6 @@ AVX2 static inline __m256i bits_to_bytes(uint32_t m)
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
-/* Bit i of m (8 bits) as lane i of a mask, all ones or 0. */
-AVX2 static inline __m256i bits_to_lanes(uint32_t m)
-{
-    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    return _mm256_cmpeq_epi32(
-        _mm256_and_si256(_mm256_set1_epi32((int)m), bit), bit);
-}
-
 /* Round by round: entry t of 32 bins is one load. The filled bitmap of up
  * to 256 bins is 32 bytes and vpshufb looks a byte up within 16, so each
  * half of the bitmap is looked up and the right one kept; a second lookup
@@ -532,12 +524,18 @@ AVX2 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
             pending = _mm256_andnot_si256(hit, pending);
         }
         uint32_t unsettled = (uint32_t)_mm256_movemask_epi8(pending);
-        uint32_t settled = empty[g] & ~unsettled;
+        const __m256i settled =
+            _mm256_set1_epi32((int)(empty[g] & ~unsettled));
         uint8_t from[32];
         left[g / 2] |= (uint64_t)unsettled << 32 * (g % 2);
         _mm256_storeu_si256((__m256i *)from, got);
-        for (uint32_t q = 0; q < 4; q++) {
-            __m256i mask = bits_to_lanes(settled >> 8 * q & 0xff);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            /* Bit 8 q + i of settled as lane i of a mask. */
+            const __m256i bit = _mm256_slli_epi32(
+                _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128), 8 * q);
+            __m256i mask =
+                _mm256_cmpeq_epi32(_mm256_and_si256(settled, bit), bit);
             __m256i at = _mm256_cvtepu8_epi32(
                 _mm_loadl_epi64((const __m128i *)(from + 8 * q)));
             /* The bins gathered from are filled, none of those stored. */
