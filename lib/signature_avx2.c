@@ -106,13 +106,11 @@ AVX2 static inline __m256i run_lengths(const uint64_t *cand, __m256i s)
 
 AVX2 static inline size_t
 emit_plain(const uint32_t *starts, const uint64_t *cand, const uint8_t *marked,
-           int32_t limit, size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
+           size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
 {
     const __m256i s = _mm256_loadu_si256((const __m256i *)starts);
     const __m256i l = run_lengths(cand, s);
-    __m256i bad = _mm256_or_si256(
-        _mm256_cmpgt_epi32(l, _mm256_set1_epi32(SHEAF__SHORT_WORD)),
-        _mm256_cmpgt_epi32(s, _mm256_set1_epi32(limit)));
+    __m256i bad = _mm256_cmpgt_epi32(l, _mm256_set1_epi32(SHEAF__SHORT_WORD));
     if (marked) {
         __m256i m =
             _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)marked));

@@ -78,12 +78,11 @@ AVX512 static inline size_t flatten(uint64_t m, uint32_t base, uint32_t *out)
 #define TOK_GROUP 32
 #define TOK_STOPS 1
 
-/* The runs of 16 lanes that cannot be tokens here, and the mid-length ones:
- * run i is lane i. */
-AVX512 static inline __mmask16 bad_lanes(__m512i s, __m512i l, int32_t limit)
+/* The runs of 16 lanes that cannot be tokens here: the long ones. Run i
+ * is lane i. */
+AVX512 static inline __mmask16 bad_lanes(__m512i l)
 {
-    return _mm512_cmpgt_epu32_mask(l, _mm512_set1_epi32(SHEAF__SHORT_WORD)) |
-           _mm512_cmpgt_epi32_mask(s, _mm512_set1_epi32(limit));
+    return _mm512_cmpgt_epu32_mask(l, _mm512_set1_epi32(SHEAF__SHORT_WORD));
 }
 
 /* Sixteen runs' tokens: the offsets and lengths of all at *n, the mid-length
@@ -112,14 +111,13 @@ AVX512 static inline void put16(__m512i s, __m512i l, __mmask16 mid, size_t at,
  * chain of latencies, so the longer the step, the fewer of them. */
 AVX512 static inline size_t
 emit_plain(const uint32_t *starts, const uint32_t *stops, const uint8_t *marked,
-           int32_t limit, size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
+           size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
 {
     const __m512i s0 = _mm512_loadu_si512(starts),
                   s1 = _mm512_loadu_si512(starts + 16);
     const __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(stops), s0);
     const __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(stops + 16), s1);
-    uint32_t bad = (uint32_t)bad_lanes(s0, l0, limit) |
-                   (uint32_t)bad_lanes(s1, l1, limit) << 16;
+    uint32_t bad = (uint32_t)bad_lanes(l0) | (uint32_t)bad_lanes(l1) << 16;
     if (max < 32)
         bad |= ~((1u << max) - 1);
     if (marked) {

@@ -84,6 +84,9 @@ typedef struct sheaf__tokens {
     int32_t mid_off[SHEAF__TOKENS + 32];
     uint8_t mid_len[SHEAF__TOKENS + 32];
     uint16_t mid_at[SHEAF__TOKENS + 32]; /* the word's index */
+    /* The last window of the text and 16 bytes of zeros: the base of its
+     * tokens. */
+    uint8_t pad[SHEAF__WINDOW + 2 * SHEAF__SHORT_WORD];
 } sheaf__tokens;
 
 typedef struct sheaf__kernels {

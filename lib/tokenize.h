@@ -17,18 +17,17 @@
  *   TOK_STOPS   1 when emit_plain takes the runs' ends from a list of
  *               stops (flattened like the starts), 0 when it finds them
  *               in the classified bits itself;
- *   emit_plain() (starts, ends, marked, limit, max, t, n, nmid) -> size_t,
- *               ends being the stops of the runs from the first, or with
- *               TOK_STOPS 0 the bits cand of the window (with a word of
- *               zeros after the last block; starts is readable a group
- *               past its end): takes the runs that lead a group of
- *               TOK_GROUP before the
- *               first that is marked (marked may be NULL for none), longer
- *               than SHEAF__SHORT_WORD or starting after limit, at most max
- *               of them, as tokens of *t: up to 8 bytes in its main list
- *               (*n entries so far), 9 to 16 in its list of mid-length
- *               words (*nmid); returns how many. It may write a group's
- *               worth of entries past either list;
+ *   emit_plain() (starts, ends, marked, max, t, n, nmid) -> size_t: takes
+ *               the runs that lead a group of TOK_GROUP before the first
+ *               that is marked (marked may be NULL for none) or longer
+ *               than SHEAF__SHORT_WORD, at most max of them, as tokens of
+ *               *t: up to 8 bytes in its main list (*n entries so far), 9
+ *               to 16 in its list of mid-length words (*nmid); returns how
+ *               many. ends are the runs' stops from the first, or with
+ *               TOK_STOPS 0 the classified bits of the window, cand (a
+ *               word of zeros follows the last block; starts is readable a
+ *               group past its end). It may write a group's worth of
+ *               entries past either list;
  *   TOK_GROUP   the runs emit_plain takes at once, at most 32.
  * and gets tokenize(), the kernel described in simd.h.
  *
@@ -38,7 +37,8 @@
  * shortcut for ASCII words with apostrophes (sheaf__hash_apostrophes), else
  * the general scanner (sheaf__scan_token). A run of only ASCII letters and
  * digits is one plain word: a token for the vector XXH3 when short, else
- * hashed at once by sheaf__hash_plain.
+ * hashed at once by sheaf__hash_plain. The vector XXH3 reads 16 bytes from
+ * a word's start; near the end of the text it reads them from a copy.
  */
 #ifndef SHEAF_TOKENIZE_H
 #define SHEAF_TOKENIZE_H
@@ -129,7 +129,14 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     uint64_t carry = 0, any_special = 0;
     const uint8_t *resume = w + span;
 
+    /* The tokens' bytes: from the text, or near its end from a copy
+     * padded so that 16 bytes can be read from every word. */
     t->base = w;
+    if ((size_t)(end - w) < span + SHEAF__SHORT_WORD) {
+        memcpy(t->pad, w, (size_t)(end - w));
+        memset(t->pad + (end - w), 0, SHEAF__SHORT_WORD);
+        t->base = t->pad;
+    }
     if (full)
         classify(w, full, cand, special);
     if (full < nb) {
@@ -154,8 +161,9 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
 #endif
     }
 #if !TOK_STOPS
-    /* Every run ends, but one reaching the end of the window. */
-    nstops = nstarts - (size_t)(cand[(span - 1) / 64] >> (span - 1) % 64 & 1);
+    /* Every run ends, but one reaching the end of the window before the
+     * end of the text. */
+    nstops = nstarts - (size_t)(!at_end && cand[(span - 1) / 64] >> 63);
     memset(starts + nstarts, 0, TOK_GROUP * sizeof starts[0]);
 #endif
 
@@ -175,12 +183,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     }
 
     /* The complete runs: the plain short ones a group at a time, the rest
-     * one by one. The offsets at or below limit have 16 readable bytes. */
-    const size_t room = (size_t)(end - w);
-    const int32_t limit = room < SHEAF__SHORT_WORD ? -1
-                          : room - SHEAF__SHORT_WORD > INT32_MAX
-                              ? INT32_MAX
-                              : (int32_t)(room - SHEAF__SHORT_WORD);
+     * one by one. */
     size_t r = 0;
     while (r < nstops) {
         /* The runs that may become tokens until one is taken alone: all,
@@ -191,7 +194,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         size_t k;
         do {
             k = emit_plain(starts + r, TOK_ENDS(r),
-                           any_special ? marked + r : NULL, limit,
+                           any_special ? marked + r : NULL,
                            lim - r < TOK_GROUP ? lim - r : TOK_GROUP, t, &n,
                            &nmid);
             r += k;
@@ -210,8 +213,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
             resume = w + s;
             goto done;
         } else {
-            /* Long, or too near the end of the text for the 16-byte reads
-             * of the vector hash. */
+            /* Long. */
             t->len[n] = 0;
             hashes[n++] = sheaf__hash_plain(w + s, e - s, seed);
         }
