@@ -14,20 +14,22 @@
  *   flatten()   (uint64_t m, uint32_t base, uint32_t *out) -> size_t: the
  *               positions base + i of the set bits i of m, in order, to
  *               out, which has room for 16 entries past their count;
- *   TOK_STOPS   1 when emit_plain takes the runs' ends from a list of
- *               stops (flattened like the starts), 0 when it finds them
- *               in the classified bits itself;
+ *   TOK_STOPS   1 when the runs' ends are a list of stops, flattened
+ *               like the starts, 0 when they are a list of lengths made by
+ *   lengths()   (cand, starts, n, lens): the length of the run of cand
+ *               at starts[i] (a word of zeros follows the window's last
+ *               block), or any length over SHEAF__SHORT_WORD for a longer
+ *               one, to lens[i] for i < n rounded up to a group (starts
+ *               is readable that far);
  *   emit_plain() (starts, ends, marked, max, t, n, nmid) -> size_t: takes
  *               the runs that lead a group of TOK_GROUP before the first
  *               that is marked (marked may be NULL for none) or longer
  *               than SHEAF__SHORT_WORD, at most max of them, as tokens of
  *               *t: up to 8 bytes in its main list (*n entries so far), 9
  *               to 16 in its list of mid-length words (*nmid); returns how
- *               many. ends are the runs' stops from the first, or with
- *               TOK_STOPS 0 the classified bits of the window, cand (a
- *               word of zeros follows the last block; starts is readable a
- *               group past its end). It may write a group's worth of
- *               entries past either list;
+ *               many. ends are the runs' ends from the first, as
+ *               TOK_STOPS says. It may write a group's worth of entries
+ *               past either list;
  *   TOK_GROUP   the runs emit_plain takes at once, at most 32.
  * and gets tokenize(), the kernel described in simd.h.
  *
@@ -77,18 +79,7 @@ static const uint8_t *special_run(const uint8_t *w, size_t s, size_t e,
     return p;
 }
 
-#if TOK_STOPS
-#define TOK_ENDS(r) (stops + (r))
-
-/* The end of the run of stops[0]. */
-static inline uint32_t run_stop(const uint32_t *stops, uint32_t s)
-{
-    (void)s;
-    return *stops;
-}
-#else
-#define TOK_ENDS(r) cand
-
+#if !TOK_STOPS
 /* The end of the run starting at s: the first bit of cand after it that
  * is clear (one is, in the word after the last block). */
 TOK_TARGET static inline uint32_t run_stop(const uint64_t *cand, uint32_t s)
@@ -116,10 +107,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     uint64_t cand[SHEAF__WINDOW_BLOCKS + 1], special[SHEAF__WINDOW_BLOCKS];
     /* Room for flatten's stores and emit_plain's group reads past the
      * end. */
-    uint32_t starts[TOK_RUNS + 32];
-#if TOK_STOPS
-    uint32_t stops[TOK_RUNS + 32];
-#endif
+    uint32_t starts[TOK_RUNS + 32], ends[TOK_RUNS + 32];
     uint16_t before[SHEAF__WINDOW_BLOCKS]; /* runs started before block b */
     uint8_t marked[TOK_RUNS + 32];
     size_t nstarts = 0, nstops = 0;
@@ -157,7 +145,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         any_special |= special[b];
         nstarts += flatten(c & ~prev, base, starts + nstarts);
 #if TOK_STOPS
-        nstops += flatten(~c & prev, base, stops + nstops);
+        nstops += flatten(~c & prev, base, ends + nstops);
 #endif
     }
 #if !TOK_STOPS
@@ -165,6 +153,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
      * end of the text. */
     nstops = nstarts - (size_t)(!at_end && cand[(span - 1) / 64] >> 63);
     memset(starts + nstarts, 0, TOK_GROUP * sizeof starts[0]);
+    lengths(cand, starts, nstarts, ends);
 #endif
 
     /* Runs holding special bytes: the run of a special byte is the last
@@ -193,7 +182,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
             nstops - r < SHEAF__TOKENS - n ? nstops : r + SHEAF__TOKENS - n;
         size_t k;
         do {
-            k = emit_plain(starts + r, TOK_ENDS(r),
+            k = emit_plain(starts + r, ends + r,
                            any_special ? marked + r : NULL,
                            lim - r < TOK_GROUP ? lim - r : TOK_GROUP, t, &n,
                            &nmid);
@@ -202,7 +191,11 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         if (r == nstops)
             break;
 
-        uint32_t s = starts[r], e = run_stop(TOK_ENDS(r), s);
+#if TOK_STOPS
+        uint32_t s = starts[r], e = ends[r];
+#else
+        uint32_t s = starts[r], e = run_stop(cand, s);
+#endif
         if (any_special && marked[r]) {
             const uint8_t *p = special_run(w, s, e, end, seed, t, &n, hashes);
             if (p < w + e) {
