@@ -63,11 +63,14 @@ static const uint8_t *special_run(const uint8_t *w, size_t s, size_t e,
                                   sheaf__tokens *t, size_t *n, uint64_t *hashes)
 {
     const uint8_t *p = w + s;
-    /* Mostly an ASCII word with an apostrophe: a shortcut. */
+    /* Mostly an ASCII word with an apostrophe: a shortcut, reading from
+     * the tokens' base, which has 16 bytes after every word. */
     if (*n + SHEAF__APOS_RUN / 2 + 1 <= SHEAF__TOKENS) {
-        size_t got = sheaf__hash_apostrophes(p, e - s, seed, hashes + *n);
+        size_t got =
+            sheaf__hash_apostrophes(t->base + s, e - s, seed, hashes + *n);
         if (got != SIZE_MAX) {
-            memset(t->len + *n, 0, got);
+            /* At most that many: a fixed length is stored inline. */
+            memset(t->len + *n, 0, SHEAF__APOS_RUN / 2 + 1);
             *n += got;
             return w + e;
         }
