@@ -25,37 +25,51 @@ AVX2 static inline v4 set1(uint64_t x)
 
 /* --------------------------------------------------------------- classify */
 
-/* The high bit of each byte of x in [lo, lo + n), n < 128, as a mask:
- * x - lo <= n - 1 unsigned is min(x - lo, n - 1) == x - lo. */
-AVX2 static inline uint32_t in_range(__m256i x, char lo, char n)
-{
-    __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8(lo));
-    __m256i in = _mm256_cmpeq_epi8(
-        _mm256_min_epu8(d, _mm256_set1_epi8((char)(n - 1))), d);
-    return (uint32_t)_mm256_movemask_epi8(in);
-}
-
-/* The word and the special bytes of 32 bytes at p, as masks. */
-AVX2 static inline void classify32(const uint8_t *p, uint32_t *word,
+/* The candidate and the special bytes of 32 bytes at p, as masks. Each
+ * byte's class is looked up by its low and by its high nibble, and the
+ * two flag sets are and-ed: 0x01 digit (high 3, low 0-9), 0x02 letter
+ * A-O or a-o (high 4 or 6, low 1-f), 0x04 letter P-Z or p-z (high 5 or
+ * 7, low 0-a), 0x40 apostrophe (high 2, low 7), 0x88 byte >= 0x80 (any
+ * low). Adding 0x40 carries the two special flags, and only them, into
+ * the high bit. */
+AVX2 static inline void classify32(const uint8_t *p, uint32_t *cand,
                                    uint32_t *sp)
 {
-    const __m256i x20 = _mm256_set1_epi8(0x20), apos = _mm256_set1_epi8('\'');
+    const __m256i by_low = _mm256_setr_epi8(
+        (char)0x8d, (char)0x8f, (char)0x8f, (char)0x8f, (char)0x8f,
+        (char)0x8f, (char)0x8f, (char)0xcf, (char)0x8f, (char)0x8f,
+        (char)0x8e, (char)0x8a, (char)0x8a, (char)0x8a, (char)0x8a,
+        (char)0x8a, (char)0x8d, (char)0x8f, (char)0x8f, (char)0x8f,
+        (char)0x8f, (char)0x8f, (char)0x8f, (char)0xcf, (char)0x8f,
+        (char)0x8f, (char)0x8e, (char)0x8a, (char)0x8a, (char)0x8a,
+        (char)0x8a, (char)0x8a);
+    const __m256i by_high = _mm256_setr_epi8(
+        0, 0, 0x40, 0x01, 0x02, 0x04, 0x02, 0x04, (char)0x88, (char)0x88,
+        (char)0x88, (char)0x88, (char)0x88, (char)0x88, (char)0x88,
+        (char)0x88, 0, 0, 0x40, 0x01, 0x02, 0x04, 0x02, 0x04, (char)0x88,
+        (char)0x88, (char)0x88, (char)0x88, (char)0x88, (char)0x88,
+        (char)0x88, (char)0x88);
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
     __m256i x = _mm256_loadu_si256((const __m256i *)p);
-    /* OR-ing 0x20 lowers letters; no other byte lands in a..z. */
-    *word = in_range(_mm256_or_si256(x, x20), 'a', 26) | in_range(x, '0', 10);
-    *sp = (uint32_t)_mm256_movemask_epi8(x) |
-          (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, apos));
+    __m256i flags = _mm256_and_si256(
+        _mm256_shuffle_epi8(by_low, _mm256_and_si256(x, nibble)),
+        _mm256_shuffle_epi8(by_high,
+                            _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
+    *cand = ~(uint32_t)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(flags, _mm256_setzero_si256()));
+    *sp = (uint32_t)_mm256_movemask_epi8(
+        _mm256_add_epi8(flags, _mm256_set1_epi8(0x40)));
 }
 
 AVX2 static inline void classify(const uint8_t *p, size_t nblocks,
                                  uint64_t *cand, uint64_t *special)
 {
     for (size_t b = 0; b < nblocks; b++) {
-        uint32_t w0, s0, w1, s1;
-        classify32(p + b * SHEAF__BLOCK, &w0, &s0);
-        classify32(p + b * SHEAF__BLOCK + 32, &w1, &s1);
+        uint32_t c0, s0, c1, s1;
+        classify32(p + b * SHEAF__BLOCK, &c0, &s0);
+        classify32(p + b * SHEAF__BLOCK + 32, &c1, &s1);
         special[b] = (uint64_t)s1 << 32 | s0;
-        cand[b] = ((uint64_t)(w1 | s1) << 32) | (w0 | s0);
+        cand[b] = (uint64_t)c1 << 32 | c0;
     }
 }
 
