@@ -95,35 +95,50 @@ AVX2 static inline size_t flatten(uint64_t m, uint32_t base, uint32_t *out)
 
 #define TOK_GROUP 8
 #define TOK_STOPS 0
+#define TOK_MARKED 0x40
 
 /* The lengths of the runs of cand at the starts, up to 25 (longer ones
  * are long words all the same), eight at a time: 32 bits read from the
  * byte of a start, shifted down to it and cut to 25; the trailing ones of
- * x are x & ~(x + 1), one less than a power of two whose exponent is the
- * count, read from its conversion to float. This costs less than a list of
- * stops, and as a pass of its own keeps the gather's latency out of
- * emit_plain's chain from one group to the next. */
-AVX2 static inline void lengths(const uint64_t *cand, const uint32_t *starts,
-                                size_t n, uint32_t *lens)
+ * x, the run, are x & ~(x + 1), one less than a power of two whose
+ * exponent is the count, read from its conversion to float. The same bits
+ * of special tell whether the run holds one. This costs less than lists of
+ * stops and marks, and as a pass of its own keeps the gathers' latency out
+ * of emit_plain's chain from one group to the next. */
+AVX2 static inline void lengths(const uint64_t *cand, const uint64_t *special,
+                                const uint32_t *starts, size_t n,
+                                uint32_t *lens)
 {
     const __m256i one = _mm256_set1_epi32(1), seven = _mm256_set1_epi32(7);
     const __m256i low25 = _mm256_set1_epi32(0x1ffffff);
     for (size_t i = 0; i < n; i += 8) {
         __m256i s = _mm256_loadu_si256((const __m256i *)(starts + i));
+        __m256i byte = _mm256_srli_epi32(s, 3), bit = _mm256_and_si256(s, seven);
         __m256i x = _mm256_and_si256(
             _mm256_srlv_epi32(
-                _mm256_i32gather_epi32((const int *)(const void *)cand,
-                                       _mm256_srli_epi32(s, 3), 1),
-                _mm256_and_si256(s, seven)),
+                _mm256_i32gather_epi32((const int *)(const void *)cand, byte,
+                                       1),
+                bit),
             low25);
-        __m256i pow = _mm256_add_epi32(
-            _mm256_andnot_si256(_mm256_add_epi32(x, one), x), one);
-        _mm256_storeu_si256(
-            (__m256i *)(lens + i),
-            _mm256_sub_epi32(
-                _mm256_srli_epi32(_mm256_castps_si256(_mm256_cvtepi32_ps(pow)),
-                                  23),
-                _mm256_set1_epi32(127)));
+        __m256i run = _mm256_andnot_si256(_mm256_add_epi32(x, one), x);
+        __m256i len = _mm256_sub_epi32(
+            _mm256_srli_epi32(_mm256_castps_si256(_mm256_cvtepi32_ps(
+                                  _mm256_add_epi32(run, one))),
+                              23),
+            _mm256_set1_epi32(127));
+        if (special) {
+            __m256i held = _mm256_and_si256(
+                _mm256_srlv_epi32(
+                    _mm256_i32gather_epi32(
+                        (const int *)(const void *)special, byte, 1),
+                    bit),
+                run);
+            len = _mm256_or_si256(
+                len, _mm256_andnot_si256(
+                         _mm256_cmpeq_epi32(held, _mm256_setzero_si256()),
+                         _mm256_set1_epi32(TOK_MARKED)));
+        }
+        _mm256_storeu_si256((__m256i *)(lens + i), len);
     }
 }
 
@@ -133,13 +148,9 @@ emit_plain(const uint32_t *starts, const uint32_t *lens, const uint8_t *marked,
 {
     const __m256i s = _mm256_loadu_si256((const __m256i *)starts);
     const __m256i l = _mm256_loadu_si256((const __m256i *)lens);
+    /* Marked runs have TOK_MARKED in their length. */
     __m256i bad = _mm256_cmpgt_epi32(l, _mm256_set1_epi32(SHEAF__SHORT_WORD));
-    if (marked) {
-        __m256i m =
-            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)marked));
-        bad =
-            _mm256_or_si256(bad, _mm256_cmpgt_epi32(m, _mm256_setzero_si256()));
-    }
+    (void)marked;
     unsigned badm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bad)) |
                     (0xffu << max & 0xffu);
     size_t k = badm ? (size_t)__builtin_ctz(badm) : TOK_GROUP;

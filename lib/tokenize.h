@@ -15,15 +15,20 @@
  *               positions base + i of the set bits i of m, in order, to
  *               out, which has room for 16 entries past their count;
  *   TOK_STOPS   1 when the runs' ends are a list of stops, flattened
- *               like the starts, 0 when they are a list of lengths made by
- *   lengths()   (cand, starts, n, lens): the length of the run of cand
- *               at starts[i] (a word of zeros follows the window's last
- *               block), or any length over SHEAF__SHORT_WORD for a longer
- *               one, to lens[i] for i < n rounded up to a group (starts
- *               is readable that far);
+ *               like the starts, and the runs holding special bytes are
+ *               marked in a list of bytes; 0 when they are a list of
+ *               lengths made by
+ *   lengths()   (cand, special, starts, n, lens): the length of the run
+ *               of cand at starts[i] (a word of zeros follows the
+ *               window's last block, in special too), or any length over
+ *               SHEAF__SHORT_WORD for a longer one, plus TOK_MARKED (a
+ *               bit above any such length) when the run holds a bit of
+ *               special (NULL: none does), to lens[i] for i < n rounded
+ *               up to a group (starts is readable that far);
  *   emit_plain() (starts, ends, marked, max, t, n, nmid) -> size_t: takes
  *               the runs that lead a group of TOK_GROUP before the first
- *               that is marked (marked may be NULL for none) or longer
+ *               that is marked (marked is NULL for none, and with
+ *               TOK_STOPS 0, where the lengths tell) or longer
  *               than SHEAF__SHORT_WORD, at most max of them, as tokens of
  *               *t: up to 8 bytes in its main list (*n entries so far), 9
  *               to 16 in its list of mid-length words (*nmid); returns how
@@ -93,6 +98,21 @@ TOK_TARGET static inline uint32_t run_stop(const uint64_t *cand, uint32_t s)
         gap = ~cand[++w];
     return 64 * w + (uint32_t)__builtin_ctzll(gap);
 }
+
+/* Whether bits [s, e) of special have one set: for runs too long for
+ * lengths() to tell. */
+static inline int holds_special(const uint64_t *special, uint32_t s,
+                                uint32_t e)
+{
+    for (uint32_t i = s; i < e; i = i / 64 * 64 + 64) {
+        uint64_t m = special[i / 64] >> i % 64;
+        if (e - i < 64 - i % 64)
+            m &= (UINT64_C(1) << (e - i)) - 1;
+        if (m)
+            return 1;
+    }
+    return 0;
+}
 #endif
 
 TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
@@ -105,14 +125,15 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     const size_t span = at_end ? avail : SHEAF__WINDOW;
     const size_t nb = (span + SHEAF__BLOCK - 1) / SHEAF__BLOCK;
     const size_t full = span / SHEAF__BLOCK;
-    /* cand has a word of zeros after the last block: no run goes on
-     * into it, and emit_plain may read it. */
-    uint64_t cand[SHEAF__WINDOW_BLOCKS + 1], special[SHEAF__WINDOW_BLOCKS];
+    /* A word of zeros follows the last block: no run goes on into it,
+     * and lengths() may read it. */
+    uint64_t cand[SHEAF__WINDOW_BLOCKS + 1], special[SHEAF__WINDOW_BLOCKS + 1];
     /* Room for flatten's stores and emit_plain's group reads past the
      * end. */
     uint32_t starts[TOK_RUNS + 32], ends[TOK_RUNS + 32];
-    uint16_t before[SHEAF__WINDOW_BLOCKS]; /* runs started before block b */
-    uint8_t marked[TOK_RUNS + 32];
+    /* The marks of the runs holding special bytes, if any, for
+     * emit_plain. */
+    const uint8_t *marks = NULL;
     size_t nstarts = 0, nstops = 0;
     /* The words so far and the mid-length ones among them, kept in
      * registers rather than in *t. */
@@ -136,7 +157,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         memcpy(padded, w + full * SHEAF__BLOCK, span - full * SHEAF__BLOCK);
         classify(padded, 1, cand + full, special + full);
     }
-    cand[nb] = 0;
+    cand[nb] = special[nb] = 0;
 
     /* Bit i of a block's starts marks the first byte of a run, of its
      * stops the first byte after one. */
@@ -144,7 +165,6 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
         uint64_t c = cand[b], prev = c << 1 | carry;
         uint32_t base = (uint32_t)(b * SHEAF__BLOCK);
         carry = c >> 63;
-        before[b] = (uint16_t)nstarts;
         any_special |= special[b];
         nstarts += flatten(c & ~prev, base, starts + nstarts);
 #if TOK_STOPS
@@ -156,12 +176,13 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
      * end of the text. */
     nstops = nstarts - (size_t)(!at_end && cand[(span - 1) / 64] >> 63);
     memset(starts + nstarts, 0, TOK_GROUP * sizeof starts[0]);
-    lengths(cand, starts, nstarts, ends);
-#endif
-
+    lengths(cand, any_special ? special : NULL, starts, nstarts, ends);
+#else
     /* Runs holding special bytes: the run of a special byte is the last
      * one starting at or before it. Rare in news, so found byte by byte. */
+    uint8_t marked[TOK_RUNS + 32];
     if (any_special) {
+        size_t before = 0; /* runs started before block b */
         memset(marked, 0, nstarts + 32); /* emit_plain reads a group */
         for (size_t b = 0; b < nb; b++) {
             uint64_t c = cand[b];
@@ -169,10 +190,13 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
             for (uint64_t sp = special[b]; sp; sp &= sp - 1) {
                 uint64_t upto = (sp ^ (sp - 1)); /* bits up to the lowest */
                 size_t k = (size_t)__builtin_popcountll(first & upto);
-                marked[before[b] + k - 1] = 1;
+                marked[before + k - 1] = 1;
             }
+            before += (size_t)__builtin_popcountll(first);
         }
+        marks = marked;
     }
+#endif
 
     /* The complete runs: the plain short ones a group at a time, the rest
      * one by one. */
@@ -185,8 +209,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
             nstops - r < SHEAF__TOKENS - n ? nstops : r + SHEAF__TOKENS - n;
         size_t k;
         do {
-            k = emit_plain(starts + r, ends + r,
-                           any_special ? marked + r : NULL,
+            k = emit_plain(starts + r, ends + r, marks ? marks + r : NULL,
                            lim - r < TOK_GROUP ? lim - r : TOK_GROUP, t, &n,
                            &nmid);
             r += k;
@@ -196,10 +219,13 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
 
 #if TOK_STOPS
         uint32_t s = starts[r], e = ends[r];
+        int held = marks && marks[r];
 #else
         uint32_t s = starts[r], e = run_stop(cand, s);
+        int held = (ends[r] & TOK_MARKED) ||
+                   (any_special && holds_special(special, s, e));
 #endif
-        if (any_special && marked[r]) {
+        if (held) {
             const uint8_t *p = special_run(w, s, e, end, seed, t, &n, hashes);
             if (p < w + e) {
                 resume = p;
@@ -222,7 +248,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
          * this one: then the general scanner takes it, as far as a
          * window's length and the room for tokens allow. */
         uint32_t s = starts[nstops];
-        if (at_end && any_special && marked[nstops]) {
+        if (at_end && marks && marks[nstops]) {
             resume = special_run(w, s, span, end, seed, t, &n, hashes);
         } else if (at_end && n < SHEAF__TOKENS) {
             t->len[n] = 0;
