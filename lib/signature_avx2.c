@@ -373,8 +373,14 @@ AVX2 static void hash_mid(const uint8_t *base, const int32_t *off,
         _mm256_storeu_si256((__m256i *)h, xxh3_9to16(_mm256_or_si256(q0, lower),
                                                      _mm256_or_si256(q1, lower),
                                                      l, klo, khi));
-        for (size_t j = 0; j < 4 && i + j < n; j++)
-            hashes[at[i + j]] = h[j];
+        /* A constant count for the full groups, which unrolls. */
+        size_t m = n - i < 4 ? n - i : 4;
+        if (m == 4)
+            for (size_t j = 0; j < 4; j++)
+                hashes[at[i + j]] = h[j];
+        else
+            for (size_t j = 0; j < m; j++)
+                hashes[at[i + j]] = h[j];
     }
 }
 
