@@ -513,12 +513,41 @@ AVX2 static inline __m256i bits_to_bytes(uint32_t m)
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
-/* Round by round: entry t of 32 bins is one load. The filled bitmap of up
- * to 256 bins is 32 bytes and vpshufb looks a byte up within 16, so each
- * half of the bitmap is looked up and the right one kept; a second lookup
- * gives the bit's mask. Bins whose entry is filled are settled; the rounds
- * stop when every empty bin of the 32 is. Then eight bins at a time
- * gather the values of the bins that settled them. */
+/* The rounds for 32 bins from lists: entry t of the 32 is one load. The
+ * filled bitmap of up to 256 bins is 32 bytes and vpshufb looks a byte up
+ * within 16, so when wide each half of the bitmap (lo, hi) is looked up
+ * and the right one kept; a second lookup gives the bit's mask. Bins whose
+ * entry is filled are settled, their entries to *got; the rounds stop when
+ * every pending bin is. Returns the bins left pending. */
+AVX2 static inline __attribute__((always_inline)) __m256i
+settle(const uint8_t *lists, uint32_t len, uint32_t stride, __m256i lo,
+       __m256i hi, int wide, __m256i pending, __m256i *got)
+{
+    const __m256i bitpos =
+        _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                         1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i low5 = _mm256_set1_epi8(31), seven = _mm256_set1_epi8(7);
+    for (uint32_t t = 0; t < len && !_mm256_testz_si256(pending, pending);
+         t++) {
+        __m256i b =
+            _mm256_loadu_si256((const __m256i *)(lists + (size_t)t * stride));
+        __m256i byte = _mm256_and_si256(_mm256_srli_epi16(b, 3), low5);
+        __m256i look = _mm256_shuffle_epi8(lo, byte);
+        if (wide)
+            look = _mm256_blendv_epi8(look, _mm256_shuffle_epi8(hi, byte),
+                                      _mm256_slli_epi16(byte, 3));
+        __m256i bit = _mm256_shuffle_epi8(bitpos, _mm256_and_si256(b, seven));
+        __m256i miss = _mm256_cmpeq_epi8(_mm256_and_si256(look, bit),
+                                         _mm256_setzero_si256());
+        __m256i hit = _mm256_andnot_si256(miss, pending);
+        *got = _mm256_blendv_epi8(*got, b, hit);
+        pending = _mm256_andnot_si256(hit, pending);
+    }
+    return pending;
+}
+
+/* The bins are settled 32 at a time (settle), then eight at a time gather
+ * the values of the bins that settled them. */
 AVX2 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
                         const uint8_t *filled, uint32_t *v, uint64_t *left)
 {
@@ -537,30 +566,15 @@ AVX2 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
         _mm256_loadu_si256((const __m256i *)empty), _mm256_set1_epi32(-1));
     const __m256i lo = _mm256_permute2x128_si256(full, full, 0x00);
     const __m256i hi = _mm256_permute2x128_si256(full, full, 0x11);
-    const __m256i bitpos =
-        _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
-                         1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i low5 = _mm256_set1_epi8(31), seven = _mm256_set1_epi8(7);
     memset(left, 0, (bins + 63) / 64 * sizeof left[0]);
     for (uint32_t g = 0; g < groups; g++) {
-        __m256i pending = bits_to_bytes(empty[g]);
         __m256i got = _mm256_setzero_si256();
-        for (uint32_t t = 0; t < len && !_mm256_testz_si256(pending, pending);
-             t++) {
-            __m256i b = _mm256_loadu_si256(
-                (const __m256i *)(lists + (size_t)t * stride + 32 * g));
-            __m256i byte = _mm256_and_si256(_mm256_srli_epi16(b, 3), low5);
-            __m256i look = _mm256_blendv_epi8(_mm256_shuffle_epi8(lo, byte),
-                                              _mm256_shuffle_epi8(hi, byte),
-                                              _mm256_slli_epi16(byte, 3));
-            __m256i bit =
-                _mm256_shuffle_epi8(bitpos, _mm256_and_si256(b, seven));
-            __m256i miss = _mm256_cmpeq_epi8(_mm256_and_si256(look, bit),
-                                             _mm256_setzero_si256());
-            __m256i hit = _mm256_andnot_si256(miss, pending);
-            got = _mm256_blendv_epi8(got, b, hit);
-            pending = _mm256_andnot_si256(hit, pending);
-        }
+        /* Up to 128 bins, the low half of the bitmap is all of it. */
+        __m256i pending =
+            bins <= 128 ? settle(lists + 32 * g, len, stride, lo, hi, 0,
+                                 bits_to_bytes(empty[g]), &got)
+                        : settle(lists + 32 * g, len, stride, lo, hi, 1,
+                                 bits_to_bytes(empty[g]), &got);
         uint32_t unsettled = (uint32_t)_mm256_movemask_epi8(pending);
         const __m256i settled =
             _mm256_set1_epi32((int)(empty[g] & ~unsettled));
