@@ -312,11 +312,11 @@ AVX512 static void combine(const uint64_t *units, size_t n, uint32_t k,
         _mm512_storeu_si512(out + i, shingle8(units + i, k, tail));
 }
 
-/* Shingles are binned in batches: their values and bins worked out eight
- * at a time and stored, then taken into the minima one by one, as two may
- * share a bin. Reading them back costs less than moving each lane out of
- * its register. */
-#define OPH_BATCH 64
+/* Shingles are binned in batches (all of a window's at once): their
+ * values and bins worked out eight at a time and stored, then taken into
+ * the minima one by one, as two may share a bin. Reading them back costs
+ * less than moving each lane out of its register. */
+#define OPH_BATCH 256
 
 /* k = 5, the default, gets its own copy with the window unrolled. */
 AVX512 static inline __attribute__((always_inline)) void
