@@ -278,18 +278,24 @@ AVX2 static inline v4 xxh3_1to8(v4 q0, v4 len, v4 k13, v4 k48)
     const uint64_t m = 0x9FB21C651E98DF25ull;
     /* Negative, so with the top bit set, for 1-3 bytes. */
     const v4 small = _mm256_sub_epi64(len, set1(4));
-    /* vpshufb patterns (0x80 clears). 1-3 bytes: bytes len - 1, -, 0 and
-     * len / 2 into bytes 0 to 3. 4-8: bytes len - 4 .. len - 1, then
-     * 0 .. 3: each of the low four indexes moves up by len - 4. */
-    v4 p13 =
-        _mm256_add_epi64(_mm256_add_epi64(set1(0x8080808000008000ull - 1), len),
-                         _mm256_slli_epi64(_mm256_srli_epi64(len, 1), 24));
-    v4 p48 = _mm256_add_epi64(set1(0x0302010003020100ull),
-                              _mm256_mul_epu32(small, set1(0x01010101u)));
+    /* The vpshufb pattern (0x80 clears) by length, its low and its high
+     * half looked up with the length in both halves of a lane (8 in
+     * slot 0). 1-3 bytes: bytes len - 1, -, 0 and len / 2 into bytes 0 to
+     * 3. 4-8: bytes len - 4 .. len - 1, then 0 .. 3. */
+    const __m256i low = _mm256_setr_epi32(
+        0x07060504, 0x00008000, 0x01008001, 0x01008002, 0x03020100,
+        0x04030201, 0x05040302, 0x06050403);
+    const __m256i high = _mm256_setr_epi32(
+        0x03020100, (int)0x80808080, (int)0x80808080, (int)0x80808080,
+        0x03020100, 0x03020100, 0x03020100, 0x03020100);
+    const __m256i at = _mm256_shuffle_epi32(len, 0xa0);
+    v4 pattern = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(low, at),
+                                    _mm256_permutevar8x32_epi32(high, at),
+                                    0xaa);
     /* 1-3 bytes have the length in byte 1, which the pattern clears. */
     v4 key =
         by_sign(small, _mm256_xor_si256(k13, _mm256_slli_epi64(len, 8)), k48);
-    v4 h = _mm256_xor_si256(pick_bytes(q0, by_sign(small, p13, p48)), key);
+    v4 h = _mm256_xor_si256(pick_bytes(q0, pattern), key);
     h = by_sign(small, xorshift(h, 33),
                 _mm256_xor_si256(h, _mm256_xor_si256(rotl(h, 49), rotl(h, 24))));
     h = mullo_v(h, by_sign(small, set1(c1), set1(m)));
