@@ -30,8 +30,9 @@ AVX2 static inline v4 set1(uint64_t x)
  * two flag sets are and-ed: 0x01 digit (high 3, low 0-9), 0x02 letter
  * A-O or a-o (high 4 or 6, low 1-f), 0x04 letter P-Z or p-z (high 5 or
  * 7, low 0-a), 0x40 apostrophe (high 2, low 7), 0x88 byte >= 0x80 (any
- * low). Adding 0x40 carries the two special flags, and only them, into
- * the high bit. */
+ * low). Adding 0x7f with saturation sets the high bit of every byte with
+ * a flag; adding 0x40 carries the two special flags, and only them, into
+ * it. */
 AVX2 static inline void classify32(const uint8_t *p, uint32_t *cand,
                                    uint32_t *sp)
 {
@@ -55,8 +56,8 @@ AVX2 static inline void classify32(const uint8_t *p, uint32_t *cand,
         _mm256_shuffle_epi8(by_low, _mm256_and_si256(x, nibble)),
         _mm256_shuffle_epi8(by_high,
                             _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
-    *cand = ~(uint32_t)_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(flags, _mm256_setzero_si256()));
+    *cand = (uint32_t)_mm256_movemask_epi8(
+        _mm256_adds_epu8(flags, _mm256_set1_epi8(0x7f)));
     *sp = (uint32_t)_mm256_movemask_epi8(
         _mm256_add_epi8(flags, _mm256_set1_epi8(0x40)));
 }
