@@ -393,15 +393,20 @@ AVX2 static void hash_mid(const uint8_t *base, const int32_t *off,
 
 /* ---------------------------------------------------------------- shingles */
 
-/* combine() of signature.c for the four shingles from units: each lane
- * builds its window's XOR of rotated units from scratch. */
-AVX2 static inline v4 shingle4(const uint64_t *units, uint32_t k, v4 tail)
+/* The XOR of rotated units of the four windows of k from units: each lane
+ * builds its own from scratch. */
+AVX2 static inline v4 window4(const uint64_t *units, uint32_t k)
 {
     v4 acc = _mm256_loadu_si256((const __m256i *)units);
-#pragma GCC unroll 4
     for (uint32_t j = 1; j < k; j++)
         acc = _mm256_xor_si256(
             rotl(acc, 1), _mm256_loadu_si256((const __m256i *)(units + j)));
+    return acc;
+}
+
+/* combine()'s seed, length and avalanche for four windows. */
+AVX2 static inline v4 finish4(v4 acc, v4 tail)
+{
     acc = _mm256_xor_si256(acc, tail);
     acc = mullo(xorshift(acc, 33), 0xff51afd7ed558ccdull);
     acc = mullo(xorshift(acc, 33), 0xc4ceb9fe1a85ec53ull);
@@ -413,7 +418,8 @@ AVX2 static void combine(const uint64_t *units, size_t n, uint32_t k,
 {
     const v4 tail = set1(seed ^ k);
     for (size_t i = 0; i < n; i += 4)
-        _mm256_storeu_si256((__m256i *)(out + i), shingle4(units + i, k, tail));
+        _mm256_storeu_si256((__m256i *)(out + i),
+                            finish4(window4(units + i, k), tail));
 }
 
 /* Shingles are binned in batches (all of a window's at once): their
@@ -422,7 +428,11 @@ AVX2 static void combine(const uint64_t *units, size_t n, uint32_t k,
  * less than moving each lane out of its register. */
 #define OPH_BATCH 256
 
-/* k = 5, the default, gets its own copy with the window unrolled. */
+/* k = 5, the default, gets its own copy, which makes its windows from
+ * pairs: with P_i = rotl(u_i, 1) ^ u_(i+1), the window of u_i is
+ * rotl(P_i, 3) ^ rotl(P_(i+2), 1) ^ u_(i+4), two rotations instead of
+ * four. The pairs of one round (p) and of the next (q) give P_(i+2) by a
+ * lane permute. */
 AVX2 static inline __attribute__((always_inline)) void
 oph_k(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
       uint32_t bins, uint32_t *v, uint8_t *filled)
@@ -431,8 +441,27 @@ oph_k(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
     uint32_t got[2 * OPH_BATCH]; /* per shingle its value, then its bin */
     for (size_t i = 0; i < n; i += OPH_BATCH) {
         size_t m = n - i < OPH_BATCH ? n - i : OPH_BATCH;
+        const uint64_t *u = units + i;
+        v4 p = _mm256_xor_si256(
+            rotl(_mm256_loadu_si256((const __m256i *)u), 1),
+            _mm256_loadu_si256((const __m256i *)(u + 1)));
         for (size_t j = 0; j < m; j += 4) {
-            v4 h = shingle4(units + i + j, k, tail);
+            v4 w;
+            if (k == 5) {
+                v4 last = _mm256_loadu_si256((const __m256i *)(u + j + 4));
+                v4 q = _mm256_xor_si256(
+                    rotl(last, 1),
+                    _mm256_loadu_si256((const __m256i *)(u + j + 5)));
+                w = _mm256_xor_si256(
+                    _mm256_xor_si256(rotl(p, 3),
+                                     rotl(_mm256_permute2x128_si256(p, q, 0x21),
+                                          1)),
+                    last);
+                p = q;
+            } else {
+                w = window4(u + j, k);
+            }
+            v4 h = finish4(w, tail);
             /* fast_range: the bin is the high half of the product. */
             v4 bin = _mm256_mul_epu32(_mm256_srli_epi64(h, 32), nbins);
             _mm256_storeu_si256((__m256i *)(got + 2 * j),
