@@ -3,8 +3,9 @@
  * values by one of two schemes.
  *
  * The code here is the scalar reference. On a SIMD level (simd.h) vector
- * kernels take over word hashing, shingle combining and k-permutation
- * updates, with the same results bit for bit.
+ * kernels take over word hashing, shingle combining, OPH binning and
+ * densification and k-permutation updates, with the same results bit for
+ * bit.
  *
  * Every constant below is part of the signature format: changing one changes
  * the bits of every signature (tests/test_signature.c holds golden vectors).

@@ -3,8 +3,9 @@
  *
  * The scalar code in signature.c and normalize.c is the reference. A SIMD
  * level supplies vector kernels for the steps that dominate signing; the
- * scalar glue around them (tokenising, OPH bins, densification) is shared,
- * so every level must give bit-for-bit the signatures of the reference
+ * scalar glue around them (the rare words the tokeniser leaves to
+ * normalize.c, the bins densification leaves to ranking) is shared, so
+ * every level must give bit-for-bit the signatures of the reference
  * (tests/test_simd.c checks that on every level the CPU has).
  */
 #ifndef SHEAF_SIMD_H

@@ -16,25 +16,25 @@
  *               out, which has room for 16 entries past their count;
  *   TOK_STOPS   1 when the runs' ends are a list of stops, flattened
  *               like the starts, and the runs holding special bytes are
- *               marked in a list of bytes; 0 when they are a list of
+ *               marked in a list of bytes; 0 when both are in a list of
  *               lengths made by
- *   lengths()   (cand, special, starts, n, lens): the length of the run
- *               of cand at starts[i] (a word of zeros follows the
- *               window's last block, in special too), or any length over
- *               SHEAF__SHORT_WORD for a longer one, plus TOK_MARKED (a
- *               bit above any such length) when the run holds a bit of
- *               special (NULL: none does), to lens[i] for i < n rounded
- *               up to a group (starts is readable that far);
+ *   lengths()   (cand, special, starts, n, lens): for i < n rounded up
+ *               to a group (starts is readable that far), lens[i] = the
+ *               length of the run of cand at starts[i], or any length
+ *               over SHEAF__SHORT_WORD for a longer one, plus TOK_MARKED
+ *               (a bit above any such length) when the run holds a bit of
+ *               special (NULL: none does). A word of zeros follows the
+ *               window's last block in cand and special;
  *   emit_plain() (starts, ends, marked, max, t, n, nmid) -> size_t: takes
  *               the runs that lead a group of TOK_GROUP before the first
- *               that is marked (marked is NULL for none, and with
- *               TOK_STOPS 0, where the lengths tell) or longer
- *               than SHEAF__SHORT_WORD, at most max of them, as tokens of
- *               *t: up to 8 bytes in its main list (*n entries so far), 9
- *               to 16 in its list of mid-length words (*nmid); returns how
- *               many. ends are the runs' ends from the first, as
- *               TOK_STOPS says. It may write a group's worth of entries
- *               past either list;
+ *               that is marked or longer than SHEAF__SHORT_WORD, at most
+ *               max of them, as tokens of *t: up to 8 bytes in its main
+ *               list (*n entries so far), 9 to 16 in its list of
+ *               mid-length words (*nmid); returns how many. ends are the
+ *               runs' stops or lengths from the first, as TOK_STOPS says;
+ *               marked their marks, NULL when none is marked or with
+ *               TOK_STOPS 0. It may write a group's worth of entries past
+ *               either list;
  *   TOK_GROUP   the runs emit_plain takes at once, at most 32.
  * and gets tokenize(), the kernel described in simd.h.
  *
@@ -74,7 +74,8 @@ static const uint8_t *special_run(const uint8_t *w, size_t s, size_t e,
         size_t got =
             sheaf__hash_apostrophes(t->base + s, e - s, seed, hashes + *n);
         if (got != SIZE_MAX) {
-            /* At most that many: a fixed length is stored inline. */
+            /* got is at most this fixed length, which is stored
+             * inline. */
             memset(t->len + *n, 0, SHEAF__APOS_RUN / 2 + 1);
             *n += got;
             return w + e;
@@ -160,7 +161,7 @@ TOK_TARGET static size_t tokenize(const uint8_t *text, size_t len, size_t *pos,
     cand[nb] = special[nb] = 0;
 
     /* Bit i of a block's starts marks the first byte of a run, of its
-     * stops the first byte after one. */
+     * stops (TOK_STOPS) the first byte after one. */
     for (size_t b = 0; b < nb; b++) {
         uint64_t c = cand[b], prev = c << 1 | carry;
         uint32_t base = (uint32_t)(b * SHEAF__BLOCK);
