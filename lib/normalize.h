@@ -41,7 +41,8 @@ size_t sheaf__scan_token(const uint8_t **pp, const uint8_t *end,
  * separators, when it has only ASCII letters, digits and apostrophes and
  * n <= SHEAF__APOS_RUN: hashed as the scanners hash them ("it's" is one
  * word, a "'" not between two letters or digits separates) into out, and
- * their number returned; else SIZE_MAX, writing nothing usable. */
+ * their number returned; else SIZE_MAX, writing nothing usable. 16 bytes
+ * from p are readable, however short the run. */
 #define SHEAF__APOS_RUN 64
 size_t sheaf__hash_apostrophes(const uint8_t *p, size_t n, uint64_t seed,
                                uint64_t *out);

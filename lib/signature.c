@@ -3,8 +3,9 @@
  * values by one of two schemes.
  *
  * The code here is the scalar reference. On a SIMD level (simd.h) vector
- * kernels take over word hashing, shingle combining and k-permutation
- * updates, with the same results bit for bit.
+ * kernels take over word hashing, shingle combining, OPH binning and
+ * densification and k-permutation updates, with the same results bit for
+ * bit.
  *
  * Every constant below is part of the signature format: changing one changes
  * the bits of every signature (tests/test_signature.c holds golden vectors).
@@ -247,48 +248,51 @@ static void empty_bins(const uint8_t *filled, uint32_t bins, uint64_t *out)
 static void densify(sketch *s)
 {
     const sheaf_hasher *h = s->h;
-    const uint32_t bins = h->params.num_hashes;
+    const uint32_t bins = h->params.num_hashes, words = (bins + 63) / 64;
     const uint32_t len = sheaf__dens_list_len(bins);
     const uint8_t *lists = (const uint8_t *)h->table;
     const uint8_t *filled = s->filled;
-    uint64_t empty[SHEAF_MAX_HASHES / 64];
-    uint16_t from[SHEAF_MAX_HASHES];
+    uint64_t empty[SHEAF_MAX_HASHES / 64], left[SHEAF_MAX_HASHES / 64];
     uint32_t *v = s->v;
 
-    empty_bins(filled, bins, empty);
-    /* A kernel looks the lists up many bytes at a time. */
-    int looked_up = s->kr && s->kr->first_filled(lists, len, bins, empty, from);
-    for (uint32_t w = 0; w < (bins + 63) / 64; w++)
-        for (uint64_t m = empty[w]; m; m &= m - 1) {
-            uint32_t j = 64 * w + (uint32_t)__builtin_ctzll(m),
-                     f = SHEAF__DENS_NONE;
-            if (looked_up) {
-                f = from[j];
-            } else {
-                for (uint32_t t = 0; t < len && f == SHEAF__DENS_NONE; t++) {
+    /* A kernel settles the bins whose lists hold a filled bin many at
+     * once; left are the bins it could not. */
+    if (!s->kr || !s->kr->densify(lists, len, bins, filled, v, left)) {
+        empty_bins(filled, bins, left);
+        for (uint32_t w = 0; w < words; w++)
+            for (uint64_t m = left[w]; m; m &= m - 1) {
+                uint32_t j = 64 * w + (uint32_t)__builtin_ctzll(m);
+                for (uint32_t t = 0; t < len; t++) {
                     uint32_t b = list_entry(lists, bins, t, j);
-                    if (filled[b])
-                        f = b;
-                }
-            }
-            if (f == SHEAF__DENS_NONE) {
-                /* None of the listed bins is filled, so few are: rank
-                 * them, from the bitmap. */
-                const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
-                uint64_t best = UINT64_MAX;
-                for (uint32_t x = 0; x < (bins + 63) / 64; x++) {
-                    uint64_t full = ~empty[x];
-                    if (64 * x + 64 > bins)
-                        full &= (UINT64_C(1) << (bins % 64)) - 1;
-                    for (; full; full &= full - 1) {
-                        uint64_t r = rank(
-                            key, j, 64 * x + (uint32_t)__builtin_ctzll(full));
-                        best = r < best ? r : best;
+                    if (filled[b]) {
+                        v[j] = v[b];
+                        left[w] &= ~(UINT64_C(1) << (j % 64));
+                        break;
                     }
                 }
-                f = (uint32_t)(best & 1023);
             }
-            v[j] = v[f];
+    }
+    int ranked = 0;
+    for (uint32_t w = 0; w < words; w++)
+        for (uint64_t m = left[w]; m; m &= m - 1) {
+            /* None of the listed bins is filled, so few are: rank them,
+             * from the bitmap. */
+            uint32_t j = 64 * w + (uint32_t)__builtin_ctzll(m);
+            const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
+            uint64_t best = UINT64_MAX;
+            if (!ranked++)
+                empty_bins(filled, bins, empty);
+            for (uint32_t x = 0; x < words; x++) {
+                uint64_t full = ~empty[x];
+                if (64 * x + 64 > bins)
+                    full &= (UINT64_C(1) << (bins % 64)) - 1;
+                for (; full; full &= full - 1) {
+                    uint64_t r =
+                        rank(key, j, 64 * x + (uint32_t)__builtin_ctzll(full));
+                    best = r < best ? r : best;
+                }
+            }
+            v[j] = v[best & 1023];
         }
 }
 
@@ -325,8 +329,15 @@ static size_t slide(sketch *s, uint64_t *units, size_t have, uint64_t *sh)
     if (have < k)
         return have;
     size_t n = have - k + 1;
-    combine_all(s, units, n, sh);
-    update(s, sh, n);
+    if (s->kr && s->h->params.scheme == SHEAF_SCHEME_OPH) {
+        /* The kernel bins each shingle as it hashes it. */
+        s->kr->oph(units, n, k, s->h->params.seed, s->h->params.num_hashes,
+                   s->v, s->filled);
+        s->count += n;
+    } else {
+        combine_all(s, units, n, sh);
+        update(s, sh, n);
+    }
     memmove(units, units + n, (k - 1) * sizeof units[0]);
     return k - 1;
 }

@@ -76,13 +76,13 @@ AVX512 static inline size_t flatten(uint64_t m, uint32_t base, uint32_t *out)
 }
 
 #define TOK_GROUP 32
+#define TOK_STOPS 1
 
-/* The runs of 16 lanes that cannot be tokens here, and the mid-length ones:
- * run i is lane i. */
-AVX512 static inline __mmask16 bad_lanes(__m512i s, __m512i l, int32_t limit)
+/* The runs of 16 lanes that cannot be tokens here: the long ones. Run i
+ * is lane i. */
+AVX512 static inline __mmask16 bad_lanes(__m512i l)
 {
-    return _mm512_cmpgt_epu32_mask(l, _mm512_set1_epi32(SHEAF__SHORT_WORD)) |
-           _mm512_cmpgt_epi32_mask(s, _mm512_set1_epi32(limit));
+    return _mm512_cmpgt_epu32_mask(l, _mm512_set1_epi32(SHEAF__SHORT_WORD));
 }
 
 /* Sixteen runs' tokens: the offsets and lengths of all at *n, the mid-length
@@ -111,14 +111,13 @@ AVX512 static inline void put16(__m512i s, __m512i l, __mmask16 mid, size_t at,
  * chain of latencies, so the longer the step, the fewer of them. */
 AVX512 static inline size_t
 emit_plain(const uint32_t *starts, const uint32_t *stops, const uint8_t *marked,
-           int32_t limit, size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
+           size_t max, sheaf__tokens *t, size_t *n, size_t *nmid)
 {
     const __m512i s0 = _mm512_loadu_si512(starts),
                   s1 = _mm512_loadu_si512(starts + 16);
     const __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(stops), s0);
     const __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(stops + 16), s1);
-    uint32_t bad = (uint32_t)bad_lanes(s0, l0, limit) |
-                   (uint32_t)bad_lanes(s1, l1, limit) << 16;
+    uint32_t bad = (uint32_t)bad_lanes(l0) | (uint32_t)bad_lanes(l1) << 16;
     if (max < 32)
         bad |= ~((1u << max) - 1);
     if (marked) {
@@ -290,24 +289,68 @@ AVX512 static void hash_mid(const uint8_t *base, const int32_t *off,
 
 /* ---------------------------------------------------------------- shingles */
 
-/* combine() of signature.c for eight shingles at once: each lane builds
- * its window's XOR of rotated units from scratch. */
+/* combine() of signature.c for the eight shingles from units: each lane
+ * builds its window's XOR of rotated units from scratch. */
+AVX512 static inline v8 shingle8(const uint64_t *units, uint32_t k, v8 tail)
+{
+    v8 acc = _mm512_loadu_si512(units);
+#pragma GCC unroll 4
+    for (uint32_t j = 1; j < k; j++)
+        acc = _mm512_xor_si512(_mm512_rol_epi64(acc, 1),
+                               _mm512_loadu_si512(units + j));
+    acc = _mm512_xor_si512(acc, tail);
+    acc = _mm512_mullo_epi64(xorshift(acc, 33), set1(0xff51afd7ed558ccdull));
+    acc = _mm512_mullo_epi64(xorshift(acc, 33), set1(0xc4ceb9fe1a85ec53ull));
+    return xorshift(acc, 33);
+}
+
 AVX512 static void combine(const uint64_t *units, size_t n, uint32_t k,
                            uint64_t seed, uint64_t *out)
 {
     const v8 tail = set1(seed ^ k);
-    const v8 m1 = set1(0xff51afd7ed558ccdull), m2 = set1(0xc4ceb9fe1a85ec53ull);
+    for (size_t i = 0; i < n; i += SHEAF__LANES)
+        _mm512_storeu_si512(out + i, shingle8(units + i, k, tail));
+}
 
-    for (size_t i = 0; i < n; i += SHEAF__LANES) {
-        v8 acc = _mm512_loadu_si512(units + i);
-        for (uint32_t j = 1; j < k; j++)
-            acc = _mm512_xor_si512(_mm512_rol_epi64(acc, 1),
-                                   _mm512_loadu_si512(units + i + j));
-        acc = _mm512_xor_si512(acc, tail);
-        acc = _mm512_mullo_epi64(xorshift(acc, 33), m1);
-        acc = _mm512_mullo_epi64(xorshift(acc, 33), m2);
-        _mm512_storeu_si512(out + i, xorshift(acc, 33));
+/* Shingles are binned in batches (all of a window's at once): their
+ * values and bins worked out eight at a time and stored, then taken into
+ * the minima one by one, as two may share a bin. Reading them back costs
+ * less than moving each lane out of its register. */
+#define OPH_BATCH 256
+
+/* k = 5, the default, gets its own copy with the window unrolled. */
+AVX512 static inline __attribute__((always_inline)) void
+oph_k(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
+      uint32_t bins, uint32_t *v, uint8_t *filled)
+{
+    const v8 tail = set1(seed ^ k), nbins = set1(bins);
+    uint32_t got[2 * OPH_BATCH]; /* per shingle its value, then its bin */
+    for (size_t i = 0; i < n; i += OPH_BATCH) {
+        size_t m = n - i < OPH_BATCH ? n - i : OPH_BATCH;
+        for (size_t j = 0; j < m; j += SHEAF__LANES) {
+            v8 h = shingle8(units + i + j, k, tail);
+            /* fast_range: the bin is the high half of the product. */
+            v8 bin = _mm512_mul_epu32(_mm512_srli_epi64(h, 32), nbins);
+            _mm512_storeu_si512(got + 2 * j,
+                                _mm512_mask_blend_epi32(0xAAAA, h, bin));
+        }
+#pragma GCC unroll 4
+        for (size_t j = 0; j < m; j++) {
+            uint32_t x = got[2 * j], b = got[2 * j + 1], cur = v[b];
+            filled[b] = 1;
+            v[b] = x < cur ? x : cur;
+        }
     }
+}
+
+AVX512 static void oph(const uint64_t *units, size_t n, uint32_t k,
+                       uint64_t seed, uint32_t bins, uint32_t *v,
+                       uint8_t *filled)
+{
+    if (k == 5)
+        oph_k(units, n, 5, seed, bins, v, filled);
+    else
+        oph_k(units, n, k, seed, bins, v, filled);
 }
 
 /* ------------------------------------------------------- k-perm MinHash */
@@ -376,16 +419,23 @@ AVX512 static void minhash(const uint64_t *mult, const uint64_t *add,
 /* Round by round: entry t of 64 bins is one load; vpermb looks up the
  * byte of the filled bitmap (up to 256 bins, 32 bytes) holding each, and
  * vpshufb the mask of its bit. Bins whose entry is filled are settled; the
- * rounds stop when every empty bin of the 64 is. */
-AVX512 static int first_filled(const uint8_t *lists, uint32_t len,
-                               uint32_t bins, const uint64_t *empty,
-                               uint16_t *from)
+ * rounds stop when every empty bin of the 64 is. Then sixteen bins at a
+ * time gather the values of the bins that settled them. */
+AVX512 static int densify(const uint8_t *lists, uint32_t len, uint32_t bins,
+                          const uint8_t *filled, uint32_t *v, uint64_t *left)
 {
     if (bins > 256)
         return 0;
     const uint32_t words = (bins + 63) / 64, stride = words * 64;
-    const __m512i filled = _mm512_xor_si512(
-        _mm512_maskz_loadu_epi64((__mmask8)((1u << words) - 1), empty),
+    uint64_t empty[4] = {0};
+    for (uint32_t w = 0; w < words; w++) {
+        __m512i f = _mm512_loadu_si512(filled + 64 * w);
+        empty[w] = ~(uint64_t)_mm512_test_epi8_mask(f, f);
+    }
+    if (bins % 64)
+        empty[words - 1] &= (UINT64_C(1) << bins % 64) - 1;
+    const __m512i full = _mm512_xor_si512(
+        _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)empty)),
         _mm512_set1_epi32(-1));
     const __m512i bitpos = _mm512_broadcast_i32x4(
         _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0));
@@ -396,31 +446,34 @@ AVX512 static int first_filled(const uint8_t *lists, uint32_t len,
         for (uint32_t t = 0; t < len && pending; t++) {
             __m512i b = _mm512_loadu_si512(lists + (size_t)t * stride + 64 * w);
             __m512i byte = _mm512_permutexvar_epi8(
-                _mm512_and_si512(_mm512_srli_epi16(b, 3), low5), filled);
+                _mm512_and_si512(_mm512_srli_epi16(b, 3), low5), full);
             __m512i bit =
                 _mm512_shuffle_epi8(bitpos, _mm512_and_si512(b, seven));
             __mmask64 hit = _mm512_test_epi8_mask(byte, bit) & pending;
             got = _mm512_mask_mov_epi8(got, hit, b);
             pending &= ~hit;
         }
-        /* Widened to 16 bits, the unsettled ones SHEAF__DENS_NONE. */
-        const __m512i none = _mm512_set1_epi16((short)SHEAF__DENS_NONE);
-        _mm512_storeu_si512(from + 64 * w, _mm512_mask_mov_epi16(
-                                               _mm512_cvtepu8_epi16(
-                                                   _mm512_castsi512_si256(got)),
-                                               (__mmask32)pending, none));
-        _mm512_storeu_si512(
-            from + 64 * w + 32,
-            _mm512_mask_mov_epi16(
-                _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(got, 1)),
-                (__mmask32)(pending >> 32), none));
+        uint64_t settled = empty[w] & ~pending;
+        uint8_t from[64];
+        left[w] = pending;
+        _mm512_storeu_si512(from, got);
+        for (uint32_t q = 0; q < 4; q++) {
+            __mmask16 mask = (__mmask16)(settled >> 16 * q);
+            __m512i at = _mm512_cvtepu8_epi32(
+                _mm_loadu_si128((const __m128i *)(from + 16 * q)));
+            /* The bins gathered from are filled, none of those stored. */
+            _mm512_mask_storeu_epi32(
+                v + 64 * w + 16 * q, mask,
+                _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, at,
+                                            v, 4));
+        }
     }
     return 1;
 }
 
 const sheaf__kernels sheaf__kernels_avx512 = {
-    SHEAF__SIMD_AVX512, "avx512", tokenize, hash_words,
-    hash_mid,           combine,  minhash,  first_filled,
+    SHEAF__SIMD_AVX512, "avx512", tokenize, hash_words, hash_mid,
+    combine,            oph,      minhash,  densify,
 };
 
 #endif

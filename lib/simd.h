@@ -3,8 +3,9 @@
  *
  * The scalar code in signature.c and normalize.c is the reference. A SIMD
  * level supplies vector kernels for the steps that dominate signing; the
- * scalar glue around them (tokenising, OPH bins, densification) is shared,
- * so every level must give bit-for-bit the signatures of the reference
+ * scalar glue around them (the rare words the tokeniser leaves to
+ * normalize.c, the bins densification leaves to ranking) is shared, so
+ * every level must give bit-for-bit the signatures of the reference
  * (tests/test_simd.c checks that on every level the CPU has).
  */
 #ifndef SHEAF_SIMD_H
@@ -50,7 +51,6 @@ void sheaf__xxh3_keys_init(sheaf__xxh3_keys *k, uint64_t seed);
  * reads one entry of 64 bins at once; 64 bytes are left over after the
  * last row. */
 #define SHEAF__DENS_MAX_LIST 64
-#define SHEAF__DENS_NONE 0xffff
 
 static inline uint32_t sheaf__dens_stride(uint32_t bins)
 {
@@ -85,6 +85,9 @@ typedef struct sheaf__tokens {
     int32_t mid_off[SHEAF__TOKENS + 32];
     uint8_t mid_len[SHEAF__TOKENS + 32];
     uint16_t mid_at[SHEAF__TOKENS + 32]; /* the word's index */
+    /* The last window of the text and 16 bytes of zeros: the base of its
+     * tokens. */
+    uint8_t pad[SHEAF__WINDOW + 2 * SHEAF__SHORT_WORD];
 } sheaf__tokens;
 
 typedef struct sheaf__kernels {
@@ -122,19 +125,28 @@ typedef struct sheaf__kernels {
     void (*combine)(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
                     uint64_t *out);
 
+    /* One-permutation hashing of the same shingles, without storing their
+     * hashes: for each, the bin fast_range(hash >> 32, bins) gets
+     * filled[bin] = 1 and v[bin] = min(v[bin], (uint32_t)hash)
+     * (update_oph in signature.c). Reads units as combine does. */
+    void (*oph)(const uint64_t *units, size_t n, uint32_t k, uint64_t seed,
+                uint32_t bins, uint32_t *v, uint8_t *filled);
+
     /* k-permutation MinHash: v[i] = min(v[i], (mult[i] * x + add[i]) >> 32)
      * over every shingle hash x of sh[0..n), for i < m. */
     void (*minhash)(const uint64_t *mult, const uint64_t *add, uint32_t m,
                     const uint64_t *sh, size_t n, uint32_t *v);
 
-    /* OPH densification: lists holds each bin's lowest-ranked bins, len
-     * rows of one byte per bin (signature.c, rank_lists). For every empty
-     * bin j (a bit of empty, (bins + 63) / 64 words), from[j] = the first
-     * bin of j's list that is filled (not in empty), or SHEAF__DENS_NONE;
-     * returns 1. Returns 0, doing nothing, when bins is more than it
+    /* OPH densification (densify in signature.c) of up to 256 bins:
+     * lists holds each bin's lowest-ranked bins, len rows of one byte per
+     * bin (rank_lists). Every empty bin j (filled[j] == 0; filled is
+     * readable up to the next multiple of 64 bins, where it may hold
+     * anything past bins) whose list holds a filled bin gets v[j] = v[the
+     * first of them]; the others are the set bits of left, (bins + 63) /
+     * 64 words. Returns 0, doing nothing, when bins is more than it
      * handles. */
-    int (*first_filled)(const uint8_t *lists, uint32_t len, uint32_t bins,
-                        const uint64_t *empty, uint16_t *from);
+    int (*densify)(const uint8_t *lists, uint32_t len, uint32_t bins,
+                   const uint8_t *filled, uint32_t *v, uint64_t *left);
 } sheaf__kernels;
 
 extern const sheaf__kernels sheaf__kernels_avx2;
