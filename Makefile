@@ -10,7 +10,7 @@ DESTDIR      ?=
 
 CC           ?= cc
 BUILD        ?= build
-OPT          ?= -O2 -g
+OPT          ?= -O3 -g
 SANITIZE     ?=
 WARN         := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
 CPPFLAGS     += -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L
