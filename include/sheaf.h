@@ -414,15 +414,16 @@ SHEAF_API int sheaf_index_cluster_members(const sheaf_index *idx,
                                           size_t *count);
 
 /* Make room for `articles` articles in all, counting those already in, so
- * that adds up to that count never regrow the LSH band tables: growing
- * them places every article again in every band, the largest cost of
- * adding to an index that grows from empty. A hint for a caller that
- * knows or can estimate the size of its input; asking for fewer than the
- * room there is already does nothing, and so does story mode, whose
- * tables are its own. Ask for more than will come and the surplus is
- * memory spent: about 26 * 6 / 0.75 = 208 bytes per article at the
- * defaults, doubled at worst by rounding to a power of two. SHEAF_ENOMEM
- * (the index unchanged) or SHEAF_ERANGE when it cannot be had. */
+ * that adds up to that count never regrow the index's arrays and LSH band
+ * tables: growing the tables places every article again in every band,
+ * the largest cost of adding to an index that grows from empty. A hint
+ * for a caller that knows or can estimate the size of its input; asking
+ * for fewer than the room there is already does nothing (story mode keeps
+ * tables of its own, which grow as before). Ask for more than will come
+ * and the surplus is memory spent: about 520 bytes per article at the
+ * defaults (the 256 of a stored signature, 208 of band tables), doubled at
+ * worst by rounding to a power of two. SHEAF_ENOMEM (the index unchanged)
+ * or SHEAF_ERANGE when it cannot be had. */
 SHEAF_API int sheaf_index_reserve(sheaf_index *idx, size_t articles);
 
 /* Articles and clusters currently in the index (0 for a NULL idx). */

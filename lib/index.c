@@ -400,14 +400,18 @@ static int compare_scored(const void *a, const void *b)
 
 /* ------------------------------------------------------ adding, core */
 
-/* Room for one more document slot. */
-static int reserve_slot(sheaf_index *idx)
+/* Room for document slots up to n in all, the arrays doubling from their
+ * size until they hold that many: a reservation never makes them larger
+ * than the adds it reserves for would. */
+static int reserve_slots(sheaf_index *idx, uint64_t n)
 {
-    if (idx->free_slot != SHEAF__NO_DOC || idx->used < idx->cap)
+    if (n <= idx->cap)
         return SHEAF_OK;
-    if (idx->cap == SHEAF__MAX_DOCS)
+    if (n > SHEAF__MAX_DOCS)
         return SHEAF_ERANGE;
-    uint64_t cap = idx->cap ? (uint64_t)idx->cap * 2 : 64;
+    uint64_t cap = idx->cap ? idx->cap : 64;
+    while (cap < n)
+        cap *= 2;
     if (cap > SHEAF__MAX_DOCS)
         cap = SHEAF__MAX_DOCS;
     size_t hashes = idx->params.num_hashes;
@@ -429,6 +433,14 @@ static int reserve_slot(sheaf_index *idx)
     idx->mark = mark;
     idx->cap = (uint32_t)cap;
     return SHEAF_OK;
+}
+
+/* Room for one more document slot. */
+static int reserve_slot(sheaf_index *idx)
+{
+    if (idx->free_slot != SHEAF__NO_DOC)
+        return SHEAF_OK;
+    return reserve_slots(idx, (uint64_t)idx->used + 1);
 }
 
 static uint32_t take_slot(sheaf_index *idx)
@@ -974,6 +986,8 @@ int sheaf_index_reserve(sheaf_index *idx, size_t articles)
         return SHEAF_EINVAL;
     pthread_rwlock_wrlock(&idx->lock);
     int rc = ready_to_write(idx);
+    if (rc == SHEAF_OK)
+        rc = reserve_slots(idx, articles);
     if (rc == SHEAF_OK && !idx->story)
         rc = sheaf__lsh_reserve(&idx->lsh, articles);
     unlock(idx);
