@@ -22,16 +22,16 @@
  * fifths of what the rest of the file holds at that rate. */
 #define RESERVE_AFTER 2048
 
-static int reserve_rest(sheaf_index *idx, gzFile f, uint64_t file_size,
-                        size_t added)
+static void reserve_rest(sheaf_index *idx, gzFile f, uint64_t file_size,
+                         size_t added)
 {
     z_off_t raw = gzoffset(f); /* bytes of the file read so far */
-    if (raw > 0 && (uint64_t)raw < file_size)
-        (void)sheaf_index_reserve(
-            idx, added + (size_t)(0.8 * (double)added *
-                                  (double)(file_size - (uint64_t)raw) /
-                                  (double)raw));
-    return 1;
+    if (raw <= 0 || (uint64_t)raw >= file_size)
+        return;
+    double more = 0.8 * (double)added * (double)(file_size - (uint64_t)raw) /
+                  (double)raw;
+    if (more < (double)SIZE_MAX / 2)
+        (void)sheaf_index_reserve(idx, added + (size_t)more);
 }
 
 int e2e_run(const char *path, e2e_result *res)
@@ -84,8 +84,10 @@ int e2e_run(const char *path, e2e_result *res)
             res->articles++;
         else
             res->skipped++;
-        if (res->articles == RESERVE_AFTER && !reserved)
-            reserved = reserve_rest(idx, f, file_size, res->articles);
+        if (res->articles == RESERVE_AFTER && !reserved) {
+            reserve_rest(idx, f, file_size, res->articles);
+            reserved = 1;
+        }
         res->text_bytes += text.n;
         t1 = now();
         res->add_s += t1 - t;

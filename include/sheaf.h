@@ -422,8 +422,9 @@ SHEAF_API int sheaf_index_cluster_members(const sheaf_index *idx,
  * tables of its own, which grow as before). Ask for more than will come
  * and the surplus is memory spent: about 520 bytes per article at the
  * defaults (the 256 of a stored signature, 208 of band tables), doubled at
- * worst by rounding to a power of two. SHEAF_ENOMEM (the index unchanged)
- * or SHEAF_ERANGE when it cannot be had. */
+ * worst by rounding to a power of two. SHEAF_ENOMEM or SHEAF_ERANGE when
+ * it cannot be had: the index's contents are unchanged, though part of the
+ * room may have been made. */
 SHEAF_API int sheaf_index_reserve(sheaf_index *idx, size_t articles);
 
 /* Articles and clusters currently in the index (0 for a NULL idx). */

@@ -27,4 +27,12 @@ static inline uint64_t sheaf__mix64(uint64_t x)
 #define SHEAF__PREFETCH(p) ((void)(p))
 #endif
 
+/* For helpers that must be compiled into their caller, where a constant
+ * argument (a row count) then unrolls their loops. */
+#if defined(__GNUC__)
+#define SHEAF__ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define SHEAF__ALWAYS_INLINE static inline
+#endif
+
 #endif

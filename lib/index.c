@@ -36,12 +36,6 @@
  * ids of news feeds (URLs, tens of bytes), and well mixed. */
 #define HASH_FUNCTION(keyptr, keylen, hashv)                                   \
     ((hashv) = (unsigned)XXH3_64bits(keyptr, keylen))
-/* Every add looks its id up among the names, where it is nearly always
- * absent, and a miss walks the whole bucket chain, a cache miss per entry.
- * A Bloom filter of 2^21 bits (256 KiB, made with the table's first entry)
- * answers most misses at once: below 5% false positives up to 100,000
- * names, 40% at a million. */
-#define HASH_BLOOM 21
 #include <uthash.h>
 
 /* A name of the index's one namespace (an add whose id names a cluster is
@@ -414,8 +408,11 @@ static int reserve_slots(sheaf_index *idx, uint64_t n)
         cap *= 2;
     if (cap > SHEAF__MAX_DOCS)
         cap = SHEAF__MAX_DOCS;
-    size_t hashes = idx->params.num_hashes;
-    if (cap > SIZE_MAX / (hashes * sizeof *idx->values))
+    /* The largest of the three arrays per slot bounds them all (32-bit). */
+    size_t hashes = idx->params.num_hashes, per_slot = sizeof(doc);
+    if (hashes * sizeof *idx->values > per_slot)
+        per_slot = hashes * sizeof *idx->values;
+    if (cap > SIZE_MAX / per_slot)
         return SHEAF_ERANGE;
     doc *docs = realloc(idx->docs, (size_t)cap * sizeof *docs);
     if (!docs)

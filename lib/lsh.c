@@ -8,16 +8,8 @@
 
 #define INITIAL_SLOTS 64u
 
-/* A band's rows packed four to a 64-bit word, each word mixed into the
- * hash, which starts from a constant of the band. The mix is a bijection,
- * so two bands of at most four rows (the usual 2 to 4) that differ never
- * share a key. Keys are computed for every band of every add and again
- * for every document when the tables grow: XXH3 cost three times as much
- * here. Not part of any format: keys are recomputed on load. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-
 /* n = 1 to 4 values, the first in the low bits. */
-ALWAYS_INLINE uint64_t pack(const uint16_t *v, uint32_t n)
+SHEAF__ALWAYS_INLINE uint64_t pack(const uint16_t *v, uint32_t n)
 {
     uint64_t w = v[0];
     if (n > 1)
@@ -29,7 +21,14 @@ ALWAYS_INLINE uint64_t pack(const uint16_t *v, uint32_t n)
     return w;
 }
 
-ALWAYS_INLINE uint64_t band_key(const uint16_t *v, uint32_t b, uint32_t rows)
+/* A band's rows packed four to a 64-bit word, each word mixed into the
+ * hash, which starts from a constant of the band. The mix is a bijection,
+ * so two bands of at most four rows (the usual 2 to 4) that differ never
+ * share a key. Keys are computed for every band of every add and again
+ * for every document when the tables grow: XXH3 cost three times as much
+ * here. Not part of any format: keys are recomputed on load. */
+SHEAF__ALWAYS_INLINE uint64_t band_key(const uint16_t *v, uint32_t b,
+                                       uint32_t rows)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull * (b + 1);
     uint32_t i = 0;
@@ -39,7 +38,7 @@ ALWAYS_INLINE uint64_t band_key(const uint16_t *v, uint32_t b, uint32_t rows)
 }
 
 /* keys[b] for the bands b in [from, to). */
-ALWAYS_INLINE void keys_of(uint32_t from, uint32_t to, uint32_t rows,
+SHEAF__ALWAYS_INLINE void keys_of(uint32_t from, uint32_t to, uint32_t rows,
                            const uint16_t *values, uint64_t *keys)
 {
     for (uint32_t b = from; b < to; b++)

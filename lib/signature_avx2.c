@@ -151,7 +151,7 @@ emit_plain(const uint32_t *starts, const uint32_t *lens, const uint8_t *marked,
     const __m256i l = _mm256_loadu_si256((const __m256i *)lens);
     /* Marked runs have TOK_MARKED in their length. */
     __m256i bad = _mm256_cmpgt_epi32(l, _mm256_set1_epi32(SHEAF__SHORT_WORD));
-    (void)marked;
+    (void)marked; /* this level carries the marks in the lengths */
     unsigned badm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bad)) |
                     (0xffu << max & 0xffu);
     size_t k = badm ? (size_t)__builtin_ctz(badm) : TOK_GROUP;

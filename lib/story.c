@@ -298,8 +298,6 @@ struct sheaf__story {
 
 /* ---------------------------------------------------------------- helpers */
 
-
-
 static tstat *stat_slot(const tstats *t, uint64_t key)
 {
     uint32_t i = (uint32_t)key & t->mask;
