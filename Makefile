@@ -107,9 +107,9 @@ $(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 
 # The harness records the flags the library was built with, for its report.
 BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c
-$(BENCH): $(BENCH_SRC) bench/bench.h $(STATIC_LIB)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DSHEAF_BENCH_CFLAGS='"$(strip $(ALL_CFLAGS))"' \
-	  -o $@ $(BENCH_SRC) $(STATIC_LIB) $(LDLIBS_CLI)
+$(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -DSHEAF_BENCH_CFLAGS='"$(strip $(ALL_CFLAGS))"' \
+	  -o $@ $(BENCH_SRC) $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
 
 # Extra link flags of one suite, TEST_LDFLAGS_<name>. test_index wraps the
 # allocator of everything linked statically to inject allocation failures.
