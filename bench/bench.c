@@ -372,8 +372,9 @@ static void print_markdown(const results *res, const char *input,
         const e2e_result *e = &res->e2e;
         printf(
             "\nEnd to end (`sheaf-bench e2e`, the clusterer's path through the "
-            "library: read and parse the JSONL, sign, add to the index, one "
-            "thread): %.1f MB of JSONL, %zu articles into %zu clusters in "
+            "library: read the file, decompressing a .gz, and parse the JSONL, "
+            "sign, add to the index, one thread): %.1f MB of JSONL, %zu "
+            "articles into %zu clusters in "
             "%.2f s: **%.0f MB/s**, %.0f articles/s; read and parse %.0f%%, "
             "sign %.0f%%, index %.0f%% of the time; peak RSS %.0f MB, the "
             "index growing by %.0f bytes per article.\n",

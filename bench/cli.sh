@@ -1,6 +1,6 @@
 #!/bin/sh
 # The clusterer's whole process as issue 4 measures it, printed as markdown:
-# `sheaf cluster --threads 1` timed end to end (best of RUNS, default 7, of
+# `sheaf cluster --threads 1` timed end to end (best of RUNS, default 11, of
 # the wall time) and, when valgrind is installed, its instructions per input
 # byte counted by callgrind (repeatable where times are not), parsing and
 # output included, on two inputs:
@@ -13,7 +13,7 @@
 set -e
 cd "$(dirname "$0")/.."
 build=${1:-build}
-runs=${RUNS:-7}
+runs=${RUNS:-11}
 make --no-print-directory BUILD="$build" "$build/sheaf" "$build/sheaf-bench" >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
