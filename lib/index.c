@@ -14,6 +14,9 @@
  * the matching gives the state the uninterrupted process had, removals
  * included.
  */
+#if defined(__linux__)
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#endif
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -168,6 +171,27 @@ static int init_memory(sheaf_index *idx)
                            idx->params.num_hashes);
 }
 
+/* glibc's read-write locks prefer readers by default: a steady stream of
+ * queries from a backend's threads could hold adds off for ever. Where it
+ * can be asked for, writers go first (queries never take the lock twice,
+ * which that kind of lock forbids). */
+static int init_lock(pthread_rwlock_t *lock)
+{
+#if defined(__GLIBC__)
+    pthread_rwlockattr_t attr;
+    if (pthread_rwlockattr_init(&attr) != 0)
+        return -1;
+    int rc = pthread_rwlockattr_setkind_np(
+        &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    if (rc == 0)
+        rc = pthread_rwlock_init(lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    return rc;
+#else
+    return pthread_rwlock_init(lock, NULL);
+#endif
+}
+
 static sheaf_index *new_index(const sheaf_params *p)
 {
     sheaf_index *idx = calloc(1, sizeof *idx);
@@ -191,7 +215,7 @@ static sheaf_index *new_index(const sheaf_params *p)
         story_ok = sheaf__story_new(&sp, &idx->story) == SHEAF_OK;
     }
     if (!idx->keys || !story_ok || init_memory(idx) != SHEAF_OK ||
-        pthread_rwlock_init(&idx->lock, NULL) != 0) {
+        init_lock(&idx->lock) != 0) {
         sheaf__lsh_free(&idx->lsh);
         sheaf__story_free(idx->story);
         free(idx->keys);
