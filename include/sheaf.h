@@ -59,12 +59,12 @@ extern "C" {
 /* ---------------------------------------------------------------- version */
 
 #define SHEAF_VERSION_MAJOR 0
-#define SHEAF_VERSION_MINOR 1
+#define SHEAF_VERSION_MINOR 2
 #define SHEAF_VERSION_PATCH 0
 #define SHEAF_VERSION_NUMBER                                                   \
     (SHEAF_VERSION_MAJOR * 10000 + SHEAF_VERSION_MINOR * 100 +                 \
      SHEAF_VERSION_PATCH)
-#define SHEAF_VERSION_STRING "0.1.0"
+#define SHEAF_VERSION_STRING "0.2.0"
 
 /* The library's version as "MAJOR.MINOR.PATCH"; may differ from the header's
  * SHEAF_VERSION_STRING when linked dynamically against another release. */

@@ -116,7 +116,7 @@ out_has "--threshold"
 name="version"
 run --version
 rc_is 0
-out_has "sheaf 0.1.0"
+out_has "sheaf 0.2.0 (library 0.2.0)"
 run cluster --version
 rc_is 0
 
