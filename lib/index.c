@@ -554,12 +554,13 @@ typedef struct pending {
     uint8_t made_cluster; /* c became a cluster's name for it */
 } pending;
 
-/* Allocate for an article joining cluster join, or starting the cluster
- * named cname when join is NULL. The id may already name a cluster (a
- * stored article of a cluster whose first article went), never an
- * article: the callers check. */
-static int prepare(sheaf_index *idx, const char *id, size_t id_len,
-                   name *join, const char *cname, size_t cname_len,
+/* Allocate for an article with id in the cluster named cname. The
+ * callers have looked both names up already: e is the record of id, c
+ * the record of cname (or the cluster the article joins), each NULL when
+ * there is none yet. e may name a cluster (a stored article of a cluster
+ * whose first article went), never an article: the callers check. */
+static int prepare(sheaf_index *idx, name *e, const char *id, size_t id_len,
+                   name *c, const char *cname, size_t cname_len,
                    int has_shingles, pending *out)
 {
     int rc;
@@ -569,9 +570,7 @@ static int prepare(sheaf_index *idx, const char *id, size_t id_len,
         (rc = sheaf__lsh_reserve(&idx->lsh, (size_t)idx->lsh.count + 1)) !=
             SHEAF_OK)
         return rc;
-    int same = !join && cname_len == id_len && memcmp(cname, id, id_len) == 0;
-    name *e = find_name(idx, id, id_len);
-    name *c = join ? join : same ? NULL : find_name(idx, cname, cname_len);
+    int same = !c && cname_len == id_len && memcmp(cname, id, id_len) == 0;
     name *fresh_e = e ? NULL : new_name(id, id_len);
     name *fresh_c = c || same ? NULL : new_name(cname, cname_len);
     if ((!e && !fresh_e) || (!c && !same && !fresh_c)) {
@@ -707,8 +706,8 @@ static int restore_one(void *ctx, const sheaf__stored_doc *d)
         return SHEAF_ECORRUPT;
     name *c = find_name(idx, d->cluster, d->cluster_len);
     pending p;
-    int rc = prepare(idx, d->id, d->id_len, c && c->is_cluster ? c : NULL,
-                     d->cluster, d->cluster_len, d->has_shingles, &p);
+    int rc = prepare(idx, e, d->id, d->id_len, c, d->cluster, d->cluster_len,
+                     d->has_shingles, &p);
     if (rc != SHEAF_OK)
         return rc;
     if (d->has_shingles)
@@ -857,8 +856,8 @@ static int add_locked(sheaf_index *idx, const char *id, int64_t time,
     name *join = joins ? idx->docs[best.doc].cluster : NULL;
 
     pending p;
-    if ((rc = prepare(idx, id, id_len, join, id, id_len, has_shingles, &p)) !=
-        SHEAF_OK)
+    if ((rc = prepare(idx, NULL, id, id_len, join, id, id_len, has_shingles,
+                      &p)) != SHEAF_OK)
         return rc;
     uint64_t seq = idx->next_seq;
     if (idx->store) {
@@ -920,7 +919,7 @@ static int add_story_locked(sheaf_index *idx, const char *id, int64_t time,
         return SHEAF_EEXIST;
     pending p;
     if ((rc = reserve_story_cluster(idx)) != SHEAF_OK ||
-        (rc = prepare(idx, id, id_len, NULL, id, id_len, 0, &p)) != SHEAF_OK)
+        (rc = prepare(idx, NULL, id, id_len, NULL, id, id_len, 0, &p)) != SHEAF_OK)
         return rc;
     uint32_t d = idx->free_slot != SHEAF__NO_DOC ? idx->free_slot : idx->used;
     sheaf__story_result r;
