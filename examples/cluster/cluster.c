@@ -394,8 +394,7 @@ static void reserve_for_input(run *R)
 {
     R->reserved = 1;
     uint64_t raw = reader_raw_bytes(&R->rd), total = R->inputs->total_size;
-    if (!R->inputs->size_known || raw == 0 || R->rd.bytes == 0 ||
-        raw >= total)
+    if (!R->inputs->size_known || raw == 0 || R->rd.bytes == 0)
         return;
     /* Compressed inputs: file bytes per decompressed byte, so far. */
     double done = (double)R->consumed_bytes * (double)raw / (double)R->rd.bytes;
