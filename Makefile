@@ -20,7 +20,8 @@ LIB_CFLAGS   := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSHEAF_BUILDING
 LDLIBS_LIB   := -llmdb -lpthread -lm
 LDLIBS_CLI   := -lz -lzstd -llmdb -lpthread -lm
 
-LIB_SRC      := $(sort $(wildcard lib/*.c))
+LIB_SRC      := $(sort $(wildcard lib/*/*.c))
+LIB_HDR      := $(sort $(wildcard lib/*/*.h))
 LIB_OBJ      := $(LIB_SRC:lib/%.c=$(BUILD)/obj/lib/%.o)
 CLI_SRC      := $(sort $(wildcard examples/cluster/*.c))
 CLI_OBJ      := $(CLI_SRC:examples/cluster/%.c=$(BUILD)/obj/cli/%.o)
@@ -79,7 +80,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
 	{ echo "sheaf: failed; run: $$sudo apt-get update && $$sudo apt-get install -y$$missing" >&2; exit 1; }
 
-$(BUILD)/obj/lib/%.o: lib/%.c $(wildcard lib/*.h) include/sheaf.h
+$(BUILD)/obj/lib/%.o: lib/%.c $(LIB_HDR) include/sheaf.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
@@ -163,7 +164,7 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/%.c=build-fuzz/%)
 FUZZ_DEPS    := $(LIB_SRC) $(filter-out examples/cluster/main.c,$(CLI_SRC))
 
-build-fuzz/%: tests/%.c $(FUZZ_DEPS) $(wildcard lib/*.h examples/cluster/*.h) include/sheaf.h
+build-fuzz/%: tests/%.c $(FUZZ_DEPS) $(LIB_HDR) $(wildcard examples/cluster/*.h) include/sheaf.h
 	@mkdir -p $(@D)
 	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Iexamples/cluster \
 	  -o $@ $< $(FUZZ_DEPS) $(LDLIBS_CLI)
@@ -212,7 +213,7 @@ clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz
 
 # ------------------------------------------------------------ story mode
-# Story mode (lib/story.c) on the shared evaluation data: bench/story_eval.c
+# Story mode (lib/story/) on the shared evaluation data: bench/story_eval.c
 # clusters the Multi-News validation split, the five seed articles alone,
 # and the seeds after the split, and ../shared/tools/score_story.py scores
 # them (EVAL_ARGS: options for story-eval, e.g. --threshold 0.12).

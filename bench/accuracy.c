@@ -15,7 +15,7 @@
 
 #include "bench.h"
 #include "sheaf.h"
-#include "simd.h"
+#include "common/simd.h"
 
 #define K 5
 #define NEAR_PAIRS 1500

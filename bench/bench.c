@@ -24,7 +24,7 @@
 
 #include "bench.h"
 #include "sheaf.h"
-#include "simd.h"
+#include "common/simd.h"
 
 #ifndef SHEAF_BENCH_CFLAGS
 #define SHEAF_BENCH_CFLAGS "(not recorded)"

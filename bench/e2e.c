@@ -18,7 +18,7 @@
 #include "bench.h"
 #include "jsonl.h"
 #include "sheaf.h"
-#include "simd.h"
+#include "common/simd.h"
 
 #define BLOCK ((size_t)1 << 20)
 

@@ -22,7 +22,7 @@
 
 #include "bench.h"
 #include "sheaf.h"
-#include "story.h"
+#include "story/story.h"
 
 static void die(const char *what)
 {

@@ -16,8 +16,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "normalize.h"
-#include "unicode_table.h"
+#include "text/normalize.h"
+#include "text/unicode_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

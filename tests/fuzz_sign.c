@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "sheaf.h"
-#include "simd.h"
+#include "common/simd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

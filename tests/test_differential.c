@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "lsh.h"
+#include "near/lsh.h"
 #include "sheaf.h"
 #include "testutil.h"
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lsh.h"
+#include "near/lsh.h"
 #include "sheaf.h"
 
 /* ------------------------------------------------- allocation failures */

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lsh.h"
+#include "near/lsh.h"
 #include "sheaf.h"
 
 

@@ -18,8 +18,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "normalize.h"
-#include "unicode_table.h"
+#include "text/normalize.h"
+#include "text/unicode_table.h"
 
 #define BIG_CAP 4096
 #define MAX_ITEMS 16384

@@ -25,9 +25,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "normalize.h"
+#include "text/normalize.h"
 #include "sheaf.h"
-#include "simd.h"
+#include "common/simd.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------- helpers */

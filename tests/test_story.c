@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "sheaf.h"
-#include "story.h"
-#include "terms.h"
+#include "story/story.h"
+#include "story/terms.h"
 
 /* ------------------------------------------------- allocation failures */
 

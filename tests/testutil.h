@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize.h"
+#include "text/normalize.h"
 
 typedef struct rng {
     uint64_t s;

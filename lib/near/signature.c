@@ -12,10 +12,10 @@
  */
 #include <string.h>
 
-#include "normalize.h"
+#include "text/normalize.h"
 #include "sheaf.h"
-#include "signature_internal.h"
-#include "simd.h"
+#include "near/signature_internal.h"
+#include "common/simd.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "terms.h"
+#include "story/terms.h"
 
 /*
  * English function words, written for sheaf: articles, pronouns,

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lsh.h"
-#include "hashtab.h"
+#include "near/lsh.h"
+#include "common/hashtab.h"
 #include "sheaf.h"
 
 #define INITIAL_SLOTS 64u

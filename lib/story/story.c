@@ -96,10 +96,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashtab.h"
+#include "common/hashtab.h"
 #include "sheaf.h"
-#include "story.h"
-#include "terms.h"
+#include "story/story.h"
+#include "story/terms.h"
 
 /* Term frequency saturation of BM25 (Robertson et al.): a term's weight
  * grows as tf (1 + K1) / (tf + K1), so repeating a name does not let it

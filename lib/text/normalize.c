@@ -1,6 +1,6 @@
 /*
  * Text normalisation: the rules are those of sheaf_hasher_sign in sheaf.h,
- * the character data comes from unicode_table.h (see lib/unicode_gen.py).
+ * the character data comes from unicode_table.h (see lib/text/unicode_gen.py).
  *
  * Word scanning is the library's hot loop, and news text is mostly ASCII.
  * It therefore works on 64-byte blocks with 64-bit integer arithmetic
@@ -17,9 +17,9 @@
 
 #include <string.h>
 
-#include "normalize.h"
-#include "simd.h"
-#include "unicode_table.h"
+#include "text/normalize.h"
+#include "common/simd.h"
+#include "text/unicode_table.h"
 
 /* ASCII class and fold in one byte: the folded character for letters and
  * digits (always > ASCII_APOS), ASCII_APOS for the apostrophe, 0 for

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lsh.h"
+#include "near/lsh.h"
 #include "sheaf.h"
-#include "signature_internal.h"
-#include "store.h"
-#include "story.h"
+#include "near/signature_internal.h"
+#include "store/store.h"
+#include "story/story.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

@@ -53,8 +53,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "normalize.h"
-#include "simd.h"
+#include "text/normalize.h"
+#include "common/simd.h"
 
 /* A run needs a non-candidate byte after it, so a window has at most half
  * as many runs as bytes, plus one. */

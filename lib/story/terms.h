@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "normalize.h"
+#include "text/normalize.h"
 
 /* Open addressing, at most half full with the built-in list. */
 #define SHEAF__STOP_SLOTS 1024u

@@ -7,7 +7,7 @@
  * (simd.h; tests/test_simd.c compares them bit for bit). AVX2 has no 64-bit
  * multiply; the products are put together from 32x32->64 ones.
  */
-#include "simd.h"
+#include "common/simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -195,7 +195,7 @@ emit_plain(const uint32_t *starts, const uint32_t *lens, const uint8_t *marked,
 }
 
 #define TOK_TARGET AVX2
-#include "tokenize.h"
+#include "text/tokenize.h"
 
 /* ------------------------------------------------------------ vector XXH3 */
 

@@ -8,7 +8,7 @@
  * has the instructions. Each kernel computes exactly what its scalar
  * counterpart does (simd.h; tests/test_simd.c compares them bit for bit).
  */
-#include "simd.h"
+#include "common/simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -137,7 +137,7 @@ emit_plain(const uint32_t *starts, const uint32_t *stops, const uint8_t *marked,
 }
 
 #define TOK_TARGET AVX512
-#include "tokenize.h"
+#include "text/tokenize.h"
 
 /* ------------------------------------------------------------ vector XXH3 */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "simd.h"
+#include "common/simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SHEAF_X86 1

@@ -13,7 +13,7 @@
 
 #include <lmdb.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
