@@ -584,6 +584,27 @@ if [ -n "$ZSTD" ]; then
     rc_is 1
     err_has "bad.jsonl.zst:"
     err_has "corrupt zstd data"
+    # As pzstd writes it: a skippable frame (magic 0x184D2A50, 4 bytes of
+    # content) before each frame; frames concatenated; skippable frames of
+    # other magic numbers and sizes between and after them.
+    {
+        printf '\120\052\115\030\004\000\000\000\373\001\000\000'
+        head -n 1000 "$T/many.jsonl" | $ZSTD
+        printf '\137\052\115\030\000\000\000\000'
+        sed -n '1001,2000p' "$T/many.jsonl" | $ZSTD
+        tail -n 1000 "$T/many.jsonl" | $ZSTD
+        printf '\132\052\115\030\003\000\000\000xyz'
+    } >"$T/pzstd.jsonl.zst"
+    for threads in 1 2; do
+        run cluster --threads $threads "$T/pzstd.jsonl.zst"
+        rc_is 0
+        check "skippable and concatenated frames, --threads $threads" cmp -s "$T/out" "$T/many.tsv"
+        err_has "skipped 0 records and 0 files"
+    done
+    printf '\120\052\115\030\004\000\000\000\373\001' >"$T/skip-cut.jsonl.zst"
+    run cluster "$T/skip-cut.jsonl.zst"
+    rc_is 1
+    err_has "skip-cut.jsonl.zst:1: truncated zstd data"
     printf '\050\265\057\375' >"$T/magic-only.jsonl.zst"
     run cluster "$T/magic-only.jsonl.zst"
     rc_is 1

@@ -585,9 +585,29 @@ static void check_bsrc(int threaded)
     assert_false(ZSTD_isError(zn));
     write_file(zst, z, zn);
 
-    const char *paths[] = {plain, gz, zst};
+    /* zstd as pzstd writes it, and more: skippable frames (any of the 16
+     * magic numbers, any size, empty too) before, between and after two
+     * frames. */
+    char *zst2 = temp_path(".zst");
+    char *z2 = malloc(2 * bound + 64);
+    size_t z2n = 0;
+    memcpy(z2, "\x50\x2a\x4d\x18\x04\0\0\0\xfb\x01\0\0", 12);
+    z2n += 12;
+    size_t part = ZSTD_compress(z2 + z2n, bound, data, n / 3, 1);
+    assert_false(ZSTD_isError(part));
+    z2n += part;
+    memcpy(z2 + z2n, "\x5f\x2a\x4d\x18\0\0\0\0", 8);
+    z2n += 8;
+    part = ZSTD_compress(z2 + z2n, bound, data + n / 3, n - n / 3, 19);
+    assert_false(ZSTD_isError(part));
+    z2n += part;
+    memcpy(z2 + z2n, "\x5a\x2a\x4d\x18\x03\0\0\0xyz", 11);
+    z2n += 11;
+    write_file(zst2, z2, z2n);
+
+    const char *paths[] = {plain, gz, zst, zst2};
     size_t steps[] = {1, 7, 4096, 1 << 20, 3 << 20};
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         for (size_t k = 0; k < 5; k++) {
             if (steps[k] == 1 && i > 0)
                 continue; /* slow and no different from 7 */
@@ -625,6 +645,20 @@ static void check_bsrc(int threaded)
     assert_int_equal(status, -1);
     assert_non_null(strstr(msg, "corrupt zstd data"));
     free(out);
+    /* Cut inside the last skippable frame, or just after a magic number:
+     * truncated too. */
+    write_file(cut, z2, z2n - 1);
+    out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
+    assert_int_equal(status, -1);
+    assert_string_equal(msg, "truncated zstd data (unexpected end of file)");
+    assert_int_equal(got, n);
+    free(out);
+    write_file(cut, z2, 4);
+    out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
+    assert_int_equal(status, -1);
+    assert_string_equal(msg, "truncated zstd data (unexpected end of file)");
+    assert_int_equal(got, 0);
+    free(out);
     /* Empty and tiny files are plain. */
     write_file(cut, "", 0);
     out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
@@ -644,12 +678,15 @@ static void check_bsrc(int threaded)
     unlink(plain);
     unlink(gz);
     unlink(zst);
+    unlink(zst2);
     unlink(cut);
     free(plain);
     free(gz);
     free(zst);
+    free(zst2);
     free(cut);
     free(z);
+    free(z2);
     free(gzdata);
     free(data);
 }
