@@ -140,6 +140,24 @@ static void test_parse_escapes(void **state)
     expect_text("{\"text\":\"\\ud800\\ud800\\udc00\"}",
                 "\xEF\xBF\xBD\xF0\x90\x80\x80", 7);
     expect_text("{\"text\":\"nul\\u0000inside\"}", "nul\0inside", 10);
+    /* The first unpaired half is noted, in the field it is in only. */
+    static const struct {
+        const char *json;
+        unsigned id, text;
+    } lone[] = {
+        {"{\"id\":\"a\\ud800\",\"text\":\"b\\ud83d\\ude00\"}", 0xD800, 0},
+        {"{\"id\":\"\\udfff\\ud800\",\"text\":\"\\udbff\"}", 0xDFFF, 0xDBFF},
+        {"{\"id\":\"\\ufffd\",\"text\":\"x\",\"o\\ud800\":\"\\ud800\"}", 0, 0},
+        {"{\"id\":7,\"text\":\"\\ud800\\ud800\\udc00\"}", 0, 0xD800},
+    };
+    for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+        jsonl_result r;
+        char *line;
+        assert_int_equal(parse(lone[i].json, &r, &line), JSONL_OK);
+        assert_int_equal(r.id.surrogate, lone[i].id);
+        assert_int_equal(r.text.surrogate, lone[i].text);
+        free(line);
+    }
     /* Raw UTF-8 and even raw invalid bytes pass through untouched. */
     expect_text("{\"text\":\"caf\xC3\xA9 \xFF\"}", "caf\xC3\xA9 \xFF", 7);
     /* Long plain runs cross the 16- and 8-byte steps of the scanner. */
@@ -377,6 +395,18 @@ static void test_utf8(void **state)
         assert_int_equal(utf8_invalid_at((const char *)text, n),
                          ref_utf8_invalid_at(text, n));
     }
+    /* Control characters in valid UTF-8: C0, DEL and C1, not U+00A0. */
+    static const struct {
+        const char *s;
+        size_t at;
+    } controls[] = {
+        {"plain", 5},          {"tab\there", 3},        {"del\x7F", 3},
+        {"c1 \xC2\x80", 3},    {"c1 \xC2\x9F", 3},     {"nbsp\xC2\xA0", 6},
+        {"\xC3\x85\xC2\x85", 2}, {"\xE2\x80\x8B zwsp", 8},
+    };
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++)
+        assert_int_equal(utf8_control_at(controls[i].s, strlen(controls[i].s)),
+                         controls[i].at);
 }
 
 /* Parse line[0..n) from a buffer of exactly n bytes, so that a sanitizer
