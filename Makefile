@@ -116,7 +116,8 @@ $(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 # allocator of everything linked statically to inject allocation failures.
 TEST_LDFLAGS_test_index := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
-$(BUILD)/tests/%: tests/%.c tests/*.h $(STATIC_LIB)
+# Suites include the clusterer's sources they test (test_reader, test_time).
+$(BUILD)/tests/%: tests/%.c tests/*.h $(wildcard examples/cluster/*.[ch]) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -Wno-conversion -o $@ $< $(STATIC_LIB) $(TEST_LDFLAGS_$*) -lcmocka $(LDLIBS_CLI)
 

@@ -145,6 +145,9 @@ static void check_line(const char *raw, size_t len, const record *rec,
     CHECK(r.text.off <= len && r.text.len <= len - r.text.off);
     CHECK(r.id.off <= len && r.id.len <= len - r.id.off);
     CHECK(r.time.off <= len && r.time.len <= len - r.time.off);
+    CHECK(r.id.surrogate == 0 ||
+          (r.id.type == JSONL_STRING && r.id.surrogate >= 0xD800 &&
+           r.id.surrogate <= 0xDFFF));
     /* The UTF-8 checked while decoding, against the reference. */
     if (r.text.type == JSONL_STRING)
         CHECK(r.text.bad_utf8 ==

@@ -270,6 +270,52 @@ out_has "lone	lone"
 out_has "nul	nul"
 err_has "esc.jsonl:4: the id has a control character"
 
+name="ids that are not clean text"
+# Each would print raw, or as U+FFFD and so as another id: all skipped,
+# named, and the clean ones (a real U+FFFD, a pair, U+00A0) clustered.
+{
+    printf '{"id":"hi\\ud800","text":"%s"}\n' "$FOX"
+    printf '{"id":"lo\\udc00x","text":"%s"}\n' "$FOX"
+    printf '{"id":"rev\\udc00\\ud800","text":"%s"}\n' "$FOX"
+    printf '{"id":"bad\377utf8","text":"%s"}\n' "$FOX"
+    printf '{"id":"del\177","text":"%s"}\n' "$FOX"
+    printf '{"id":"del\\u007f","text":"%s"}\n' "$FOX"
+    printf '{"id":"c1\302\205","text":"%s"}\n' "$FOX"
+    printf '{"id":"csi\\u009b31m","text":"%s"}\n' "$FOX"
+    printf '{"id":"hi\\ufffd","text":"%s"}\n' "$FOX"
+    printf '{"id":"pair\\ud83d\\ude00","text":"%s"}\n' "$FOX"
+    printf '{"id":"nbsp\302\240","text":"%s"}\n' "$FOX"
+} >"$T/badid.jsonl"
+B="$T/badid.jsonl"
+run cluster "$B"
+rc_is 1
+err_has "$B:1: the id has an unpaired surrogate escape (\ud800), not a character; record skipped"
+err_has "$B:2: the id has an unpaired surrogate escape (\udc00), not a character; record skipped"
+err_has "$B:3: the id has an unpaired surrogate escape (\udc00)"
+err_has "$B:4: the id is not valid UTF-8 (byte 4); record skipped"
+err_has "$B:5: the id has a control character (U+007F); record skipped"
+err_has "$B:6: the id has a control character (U+007F); record skipped"
+err_has "$B:7: the id has a control character (U+0085); record skipped"
+err_has "$B:8: the id has a control character (U+009B); record skipped"
+err_has "skipped 8 records and 0 files; 0 warnings"
+out_is "$(printf 'hi\357\277\275\thi\357\277\275')" \
+    "$(printf 'pair\360\237\230\200\thi\357\277\275')" \
+    "$(printf 'nbsp\302\240\thi\357\277\275')"
+run cluster --quiet --format jsonl "$B"
+rc_is 1
+out_has "$(printf '{"id":"hi\357\277\275","cluster":"hi\357\277\275","match":null')"
+out_has "$(printf '{"id":"pair\360\237\230\200","cluster"')"
+# Text files are named by their paths: the same rules.
+mkdir "$T/names"
+printf '%s\n' "$FOX" >"$T/names/$(printf 'bad\377.txt')"
+printf '%s\n' "$FOX" >"$T/names/$(printf 'del\177.txt')"
+printf '%s\n' "$FOX" >"$T/names/good.txt"
+run cluster "$T/names"
+rc_is 1
+err_has "the file name, its id, is not valid UTF-8 (byte $(($(printf '%s' "$T/names/bad" | wc -c) + 1))); record skipped"
+err_has "the file name, its id, has a control character (U+007F); record skipped"
+out_is "$T/names/good.txt	$T/names/good.txt"
+
 name="nested values and repeated keys"
 jsonl nest.jsonl \
     "{\"meta\":{\"text\":\"inner\",\"a\":[1,{\"id\":\"no\"},[[]],{}]},\"id\":\"n\",\"text\":\"$FOX\"}" \
@@ -584,6 +630,27 @@ if [ -n "$ZSTD" ]; then
     rc_is 1
     err_has "bad.jsonl.zst:"
     err_has "corrupt zstd data"
+    # As pzstd writes it: a skippable frame (magic 0x184D2A50, 4 bytes of
+    # content) before each frame; frames concatenated; skippable frames of
+    # other magic numbers and sizes between and after them.
+    {
+        printf '\120\052\115\030\004\000\000\000\373\001\000\000'
+        head -n 1000 "$T/many.jsonl" | $ZSTD
+        printf '\137\052\115\030\000\000\000\000'
+        sed -n '1001,2000p' "$T/many.jsonl" | $ZSTD
+        tail -n 1000 "$T/many.jsonl" | $ZSTD
+        printf '\132\052\115\030\003\000\000\000xyz'
+    } >"$T/pzstd.jsonl.zst"
+    for threads in 1 2; do
+        run cluster --threads $threads "$T/pzstd.jsonl.zst"
+        rc_is 0
+        check "skippable and concatenated frames, --threads $threads" cmp -s "$T/out" "$T/many.tsv"
+        err_has "skipped 0 records and 0 files"
+    done
+    printf '\120\052\115\030\004\000\000\000\373\001' >"$T/skip-cut.jsonl.zst"
+    run cluster "$T/skip-cut.jsonl.zst"
+    rc_is 1
+    err_has "skip-cut.jsonl.zst:1: truncated zstd data"
     printf '\050\265\057\375' >"$T/magic-only.jsonl.zst"
     run cluster "$T/magic-only.jsonl.zst"
     rc_is 1

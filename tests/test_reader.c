@@ -140,6 +140,24 @@ static void test_parse_escapes(void **state)
     expect_text("{\"text\":\"\\ud800\\ud800\\udc00\"}",
                 "\xEF\xBF\xBD\xF0\x90\x80\x80", 7);
     expect_text("{\"text\":\"nul\\u0000inside\"}", "nul\0inside", 10);
+    /* The first unpaired half is noted, in the field it is in only. */
+    static const struct {
+        const char *json;
+        unsigned id, text;
+    } lone[] = {
+        {"{\"id\":\"a\\ud800\",\"text\":\"b\\ud83d\\ude00\"}", 0xD800, 0},
+        {"{\"id\":\"\\udfff\\ud800\",\"text\":\"\\udbff\"}", 0xDFFF, 0xDBFF},
+        {"{\"id\":\"\\ufffd\",\"text\":\"x\",\"o\\ud800\":\"\\ud800\"}", 0, 0},
+        {"{\"id\":7,\"text\":\"\\ud800\\ud800\\udc00\"}", 0, 0xD800},
+    };
+    for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+        jsonl_result r;
+        char *line;
+        assert_int_equal(parse(lone[i].json, &r, &line), JSONL_OK);
+        assert_int_equal(r.id.surrogate, lone[i].id);
+        assert_int_equal(r.text.surrogate, lone[i].text);
+        free(line);
+    }
     /* Raw UTF-8 and even raw invalid bytes pass through untouched. */
     expect_text("{\"text\":\"caf\xC3\xA9 \xFF\"}", "caf\xC3\xA9 \xFF", 7);
     /* Long plain runs cross the 16- and 8-byte steps of the scanner. */
@@ -377,6 +395,18 @@ static void test_utf8(void **state)
         assert_int_equal(utf8_invalid_at((const char *)text, n),
                          ref_utf8_invalid_at(text, n));
     }
+    /* Control characters in valid UTF-8: C0, DEL and C1, not U+00A0. */
+    static const struct {
+        const char *s;
+        size_t at;
+    } controls[] = {
+        {"plain", 5},          {"tab\there", 3},        {"del\x7F", 3},
+        {"c1 \xC2\x80", 3},    {"c1 \xC2\x9F", 3},     {"nbsp\xC2\xA0", 6},
+        {"\xC3\x85\xC2\x85", 2}, {"\xE2\x80\x8B zwsp", 8},
+    };
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++)
+        assert_int_equal(utf8_control_at(controls[i].s, strlen(controls[i].s)),
+                         controls[i].at);
 }
 
 /* Parse line[0..n) from a buffer of exactly n bytes, so that a sanitizer
@@ -585,9 +615,29 @@ static void check_bsrc(int threaded)
     assert_false(ZSTD_isError(zn));
     write_file(zst, z, zn);
 
-    const char *paths[] = {plain, gz, zst};
+    /* zstd as pzstd writes it, and more: skippable frames (any of the 16
+     * magic numbers, any size, empty too) before, between and after two
+     * frames. */
+    char *zst2 = temp_path(".zst");
+    char *z2 = malloc(2 * bound + 64);
+    size_t z2n = 0;
+    memcpy(z2, "\x50\x2a\x4d\x18\x04\0\0\0\xfb\x01\0\0", 12);
+    z2n += 12;
+    size_t part = ZSTD_compress(z2 + z2n, bound, data, n / 3, 1);
+    assert_false(ZSTD_isError(part));
+    z2n += part;
+    memcpy(z2 + z2n, "\x5f\x2a\x4d\x18\0\0\0\0", 8);
+    z2n += 8;
+    part = ZSTD_compress(z2 + z2n, bound, data + n / 3, n - n / 3, 19);
+    assert_false(ZSTD_isError(part));
+    z2n += part;
+    memcpy(z2 + z2n, "\x5a\x2a\x4d\x18\x03\0\0\0xyz", 11);
+    z2n += 11;
+    write_file(zst2, z2, z2n);
+
+    const char *paths[] = {plain, gz, zst, zst2};
     size_t steps[] = {1, 7, 4096, 1 << 20, 3 << 20};
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         for (size_t k = 0; k < 5; k++) {
             if (steps[k] == 1 && i > 0)
                 continue; /* slow and no different from 7 */
@@ -625,6 +675,20 @@ static void check_bsrc(int threaded)
     assert_int_equal(status, -1);
     assert_non_null(strstr(msg, "corrupt zstd data"));
     free(out);
+    /* Cut inside the last skippable frame, or just after a magic number:
+     * truncated too. */
+    write_file(cut, z2, z2n - 1);
+    out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
+    assert_int_equal(status, -1);
+    assert_string_equal(msg, "truncated zstd data (unexpected end of file)");
+    assert_int_equal(got, n);
+    free(out);
+    write_file(cut, z2, 4);
+    out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
+    assert_int_equal(status, -1);
+    assert_string_equal(msg, "truncated zstd data (unexpected end of file)");
+    assert_int_equal(got, 0);
+    free(out);
     /* Empty and tiny files are plain. */
     write_file(cut, "", 0);
     out = read_all(cut, threaded, 4096, &got, &status, msg, sizeof msg);
@@ -644,12 +708,15 @@ static void check_bsrc(int threaded)
     unlink(plain);
     unlink(gz);
     unlink(zst);
+    unlink(zst2);
     unlink(cut);
     free(plain);
     free(gz);
     free(zst);
+    free(zst2);
     free(cut);
     free(z);
+    free(z2);
     free(gzdata);
     free(data);
 }

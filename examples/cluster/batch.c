@@ -90,6 +90,7 @@ static record_status parse_line(record *r, char *line, const record_fields *f)
         return RECORD_TIME_TYPE;
     }
     r->id_type = (uint8_t)res.id.type;
+    r->id_surrogate = (uint16_t)res.id.surrogate;
     r->id_off = r->off + res.id.off;
     r->id_len = res.id.len;
     r->text_off = r->off + res.text.off;
@@ -116,6 +117,7 @@ void batch_process(batch *b, const work_ctx *c)
         char *raw = b->block + r->off;
         record_status st;
         r->id_type = JSONL_ABSENT;
+        r->id_surrogate = 0;
         r->bad_utf8 = 0;
         r->time = SHEAF_NO_TIME;
         if (r->kind == RECORD_FAILURE)

@@ -60,6 +60,7 @@ typedef struct record {
     uint8_t status;  /* record_status */
     uint8_t detail;  /* see record_status; RECORD_FAILURE: FAILURE_* */
     uint8_t id_type; /* jsonl_type: JSONL_ABSENT, _STRING or _NUMBER */
+    uint16_t id_surrogate; /* the id's first unpaired surrogate escape */
     int bad_utf8;    /* the text is not valid UTF-8 ... */
     size_t at;       /* ... from this offset in the text; or see status */
     size_t id_off;   /* the decoded id (or number as written) in the block */

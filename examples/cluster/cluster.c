@@ -43,6 +43,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "reader.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* Messages about one input file beyond this many are counted, not shown:
@@ -215,16 +216,34 @@ static size_t resolve(run *R, const char *key, size_t cluster)
     return pos;
 }
 
-static const char *id_problem(const char *id, size_t len, int from_path)
+/* Why id[0..len) cannot be an id, in buf; NULL when it can. An id is
+ * written as it is, in TSV and JSON, and is a key in the index, so it must
+ * be clean text: invalid UTF-8 and an unpaired surrogate escape (which the
+ * parser makes U+FFFD) would read as another id, a tab or newline breaks
+ * the TSV, and an escape sequence (C0, DEL, C1) acts on a terminal. */
+static const char *id_problem(const char *id, size_t len, unsigned surrogate,
+                              int from_path, char *buf, size_t n)
 {
+    const char *what = from_path ? "the file name, its id," : "the id";
+    size_t at;
     if (len == 0)
         return "the id is an empty string";
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)id[i] < 0x20)
-            return from_path
-                       ? "the file name, its id, has a control character"
-                       : "the id has a control character (tab, newline...)";
-    return NULL;
+    if (surrogate) {
+        snprintf(buf, n,
+                 "the id has an unpaired surrogate escape (\\u%04x), not a "
+                 "character",
+                 surrogate);
+    } else if ((at = utf8_invalid_at(id, len)) < len) {
+        snprintf(buf, n, "%s is not valid UTF-8 (byte %zu)", what, at + 1);
+    } else if ((at = utf8_control_at(id, len)) < len) {
+        unsigned c = (unsigned char)id[at];
+        if (c == 0xC2)
+            c = (unsigned char)id[at + 1];
+        snprintf(buf, n, "%s has a control character (U+%04X)", what, c);
+    } else {
+        return NULL;
+    }
+    return buf;
 }
 
 static void describe_where(const run *R, const article *a, char *buf,
@@ -290,7 +309,10 @@ static void add_article(run *R, batch *b, const record *rec,
         id = f->name;
         id_len = strlen(id);
     }
-    const char *problem = id_problem(id, id_len, rec->id_type == JSONL_ABSENT);
+    char why[128];
+    const char *problem = id_problem(id, id_len, rec->id_surrogate,
+                                     rec->id_type == JSONL_ABSENT, why,
+                                     sizeof why);
     if (problem) {
         skip(R, rec, problem);
         return;

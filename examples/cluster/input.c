@@ -278,6 +278,19 @@ static int refill(bsrc *s)
 
 static void start_decoder(bsrc *s);
 
+/* Whether a zstd stream starts here: a frame (magic 0xFD2FB528), or a
+ * skippable frame (0x184D2A50 to 0x184D2A5F, little-endian), which pzstd
+ * writes first and libzstd skips wherever it comes. */
+static int zstd_magic(const unsigned char *m, size_t n)
+{
+    if (n < 4)
+        return 0;
+    uint32_t magic = (uint32_t)m[0] | (uint32_t)m[1] << 8 |
+                     (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    return magic == ZSTD_MAGICNUMBER ||
+           (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+}
+
 bsrc *bsrc_open(const input_file *f, int threaded, char *msg, size_t msglen)
 {
     int fd = STDIN_FILENO;
@@ -307,8 +320,7 @@ bsrc *bsrc_open(const input_file *f, int threaded, char *msg, size_t msglen)
         s->in_len += (size_t)n;
         s->consumed += (uint64_t)n;
     }
-    const unsigned char *m = s->in;
-    if (s->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    if (s->in_len >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
         s->codec = CODEC_GZIP;
         /* 16 + MAX_WBITS: gzip wrapper only, so a corrupt header is an
          * error rather than being taken for zlib or raw deflate. */
@@ -319,8 +331,7 @@ bsrc *bsrc_open(const input_file *f, int threaded, char *msg, size_t msglen)
         }
         s->z.next_in = s->in;
         s->z.avail_in = (uInt)s->in_len;
-    } else if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
-               m[3] == 0xfd) {
+    } else if (zstd_magic(s->in, s->in_len)) {
         s->codec = CODEC_ZSTD;
         s->zd = ZSTD_createDCtx();
         if (!s->zd)

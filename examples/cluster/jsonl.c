@@ -29,6 +29,7 @@ typedef struct parser {
     size_t pos;
     size_t error_at;
     int depth;
+    unsigned surrogate; /* the first unpaired surrogate escape in a string */
 } parser;
 
 static jsonl_error syntax_error(parser *p, jsonl_error e)
@@ -255,7 +256,8 @@ static size_t put_utf8(char *d, unsigned cp)
 
 /* A \u escape at s[r] (the backslash): its code point into *cp and the
  * bytes it spans, or 0 when malformed. A high surrogate followed by an
- * escaped low one is one code point; any other surrogate is U+FFFD. */
+ * escaped low one is one code point; any other surrogate comes back as it
+ * is, for the caller to replace. */
 static size_t unicode_escape(const char *s, size_t len, size_t r, unsigned *cp)
 {
     unsigned hi, lo;
@@ -267,7 +269,7 @@ static size_t unicode_escape(const char *s, size_t len, size_t r, unsigned *cp)
         *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
         return 12;
     }
-    *cp = (hi >= 0xD800 && hi <= 0xDFFF) ? 0xFFFD : hi;
+    *cp = hi;
     return 6;
 }
 
@@ -348,6 +350,14 @@ static jsonl_error parse_string(parser *p, int decode, size_t *off,
                 return syntax_error(p, JSONL_BAD_UNICODE_ESCAPE);
             }
             r += n;
+            if (cp >= 0xD800 && cp <= 0xDFFF) {
+                /* Not a character: U+FFFD, as the library reads a bad
+                 * byte, but remembered, because an id must not be
+                 * mistaken for one that has a real U+FFFD. */
+                if (!p->surrogate)
+                    p->surrogate = cp;
+                cp = 0xFFFD;
+            }
             if (decode)
                 w += put_utf8(s + w, cp);
             continue;
@@ -530,12 +540,16 @@ static jsonl_error field_value(parser *p, jsonl_value *v)
     if (p->pos < p->len && p->s[p->pos] == '"') {
         v->type = JSONL_STRING;
         p->pos++;
-        return parse_string(p, 1, &v->off, &v->len, &v->bad_utf8);
+        p->surrogate = 0;
+        jsonl_error e = parse_string(p, 1, &v->off, &v->len, &v->bad_utf8);
+        v->surrogate = p->surrogate;
+        return e;
     }
     size_t start = p->pos;
     jsonl_error e = skip_value(p, &v->type);
     v->off = start;
     v->len = v->bad_utf8 = p->pos - start;
+    v->surrogate = 0;
     return e;
 }
 
@@ -549,9 +563,9 @@ jsonl_error jsonl_parse_timed(const jsonl_fields *f, const char *time,
                               size_t time_len, char *line, size_t len,
                               jsonl_result *r)
 {
-    parser p = {line, len, 0, 0, 1};
+    parser p = {line, len, 0, 0, 1, 0};
     jsonl_error e;
-    r->id = (jsonl_value){JSONL_ABSENT, 0, 0, 0};
+    r->id = (jsonl_value){JSONL_ABSENT, 0, 0, 0, 0};
     r->text = r->id;
     r->time = r->id;
     r->error_at = 0;

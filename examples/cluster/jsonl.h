@@ -57,12 +57,15 @@ typedef enum jsonl_error {
  * text as written. off and len index the line buffer given to jsonl_parse.
  * bad_utf8 is, for a string, the offset in its decoded bytes of the first
  * one that is not valid UTF-8 (as utf8_invalid_at would find it), or len
- * when there is none; for anything else, len. */
+ * when there is none; for anything else, len. surrogate is, for a string,
+ * the first unpaired surrogate escape in it (0xD800 to 0xDFFF, decoded as
+ * U+FFFD), or 0 when there is none; for anything else, 0. */
 typedef struct jsonl_value {
     jsonl_type type;
     size_t off;
     size_t len;
     size_t bad_utf8;
+    unsigned surrogate;
 } jsonl_value;
 
 typedef struct jsonl_result {
@@ -80,9 +83,10 @@ typedef struct jsonl_result {
  * string values of the id and text fields in place: line[0..len) is
  * overwritten in parts, and r->id and r->text point into it. When a key is
  * repeated, its last value counts. Escapes are decoded to UTF-8, surrogate
- * pairs combined, and an unpaired surrogate escape becomes U+FFFD. Never
- * reads outside line[0..len). Returns JSONL_OK or an error, with
- * r->error_at set; r's values are meaningful only on JSONL_OK. Thread-safe. */
+ * pairs combined, and an unpaired surrogate escape becomes U+FFFD (noted in
+ * the value's surrogate). Never reads outside line[0..len). Returns
+ * JSONL_OK or an error, with r->error_at set; r's values are meaningful
+ * only on JSONL_OK. Thread-safe. */
 jsonl_error jsonl_parse(const jsonl_fields *f, char *line, size_t len,
                         jsonl_result *r);
 

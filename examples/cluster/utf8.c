@@ -45,3 +45,13 @@ size_t utf8_invalid_at(const char *s, size_t len)
     }
     return len;
 }
+
+size_t utf8_control_at(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++)
+        if (u[i] < 0x20 || u[i] == 0x7F ||
+            (u[i] == 0xC2 && i + 1 < len && u[i + 1] < 0xA0))
+            return i;
+    return len;
+}

@@ -9,6 +9,11 @@
  * invalid, as in sheaf_hasher_sign), or len when s[0..len) is all valid. */
 size_t utf8_invalid_at(const char *s, size_t len);
 
+/* The offset of the first control character in s[0..len), which is valid
+ * UTF-8: C0 (below 0x20), DEL (0x7F) or C1 (U+0080 to U+009F); len when
+ * there is none. */
+size_t utf8_control_at(const char *s, size_t len);
+
 /* The length of the valid sequence that u[0], a byte >= 0x80, starts within
  * u[0..avail), or 0 when it starts none. Inline so that the JSON parser,
  * which checks text as it scans it, needs nothing else linked. */
