@@ -1,7 +1,7 @@
 # sheaf: `make help` lists the targets.
 
-VERSION      := 0.2.0
-SOVERSION    := 0
+VERSION      := 0.3.0
+SOVERSION    := 1
 PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
@@ -107,7 +107,7 @@ $(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	  $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
 
 # The harness records the flags the library was built with, for its report.
-BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c
+BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c bench/replay.c
 $(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -DSHEAF_BENCH_CFLAGS='"$(strip $(ALL_CFLAGS))"' \
 	  -o $@ $(BENCH_SRC) $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)

@@ -122,7 +122,7 @@ static void time_index(const corpus *c, int reps, results *res)
         res->shingles += sigs[i].num_shingles;
     }
     double add[MAX_REPEATS], query[MAX_REPEATS];
-    const char *level = sheaf__simd_name(sheaf__simd_level_get());
+    const char *level = bench_level();
     for (int r = 0; r < reps; r++) {
         sheaf_index *idx;
         if (sheaf_index_new(&p, &idx) != SHEAF_OK)
@@ -131,14 +131,19 @@ static void time_index(const corpus *c, int reps, results *res)
         double t0 = now();
         for (size_t i = 0; i < c->n; i++) {
             snprintf(id, sizeof id, "%zu", i);
-            sheaf_index_add_signature(idx, id, &sigs[i], NULL);
+            sheaf_article a = SHEAF_ARTICLE_INIT;
+            a.id = id;
+            a.signature = &sigs[i];
+            sheaf_index_add(idx, &a, NULL);
         }
         add[r] = now() - t0;
         size_t count, found = 0;
         sheaf_match m[4];
         t0 = now();
         for (size_t i = 0; i < c->n; i++) {
-            sheaf_index_query_signature(idx, &sigs[i], m, 4, &count);
+            sheaf_article a = SHEAF_ARTICLE_INIT;
+            a.signature = &sigs[i];
+            sheaf_index_query(idx, &a, m, 4, &count);
             found += count;
         }
         query[r] = now() - t0;
@@ -166,7 +171,11 @@ static void time_story(const corpus *c, int reps, results *res)
         double t0 = now();
         for (size_t i = 0; i < c->n; i++) {
             snprintf(id, sizeof id, "%zu", i);
-            sheaf_index_add(idx, id, c->a[i].text, c->a[i].len, NULL);
+            sheaf_article a = SHEAF_ARTICLE_INIT;
+            a.id = id;
+            a.text = c->a[i].text;
+            a.len = c->a[i].len;
+            sheaf_index_add(idx, &a, NULL);
         }
         secs[r] = now() - t0;
         sheaf_index_free(idx);
@@ -175,6 +184,14 @@ static void time_story(const corpus *c, int reps, results *res)
 }
 
 /* ------------------------------------------------------------- reporting */
+
+const char *bench_level(void)
+{
+    int l = SHEAF__SIMD_LEVELS - 1;
+    while (l > 0 && !sheaf__simd_available((sheaf__simd_level)l))
+        l--;
+    return sheaf__simd_name((sheaf__simd_level)l);
+}
 
 /* The CPU's name, family and model, and the SIMD levels it has. */
 static void machine(char *cpu, size_t n)
@@ -212,7 +229,7 @@ static const row *find_row(const results *res, const char *stage,
                            const char *level)
 {
     if (!level)
-        level = sheaf__simd_name(sheaf__simd_level_get());
+        level = bench_level();
     for (size_t i = 0; i < res->nrows; i++)
         if (!strcmp(res->rows[i].stage, stage) &&
             !strcmp(res->rows[i].level, level))
@@ -275,7 +292,7 @@ static void print_json(const results *res, const char *input, const char *cpu)
     printf(", \"flags\": ");
     json_print_string(SHEAF_BENCH_CFLAGS);
     printf(", \"default_level\": \"%s\", \"rows\": [",
-           sheaf__simd_name(sheaf__simd_level_get()));
+           bench_level());
     for (size_t i = 0; i < res->nrows; i++) {
         const row *r = &res->rows[i];
         printf("%s\n  {\"stage\": \"%s\", \"level\": \"%s\", \"best_s\": %.6f, "
@@ -337,7 +354,7 @@ static void print_markdown(const results *res, const char *input,
            (unsigned long long)res->shingles);
     printf("| parameters | defaults: word 5-shingles, 128 hashes |\n");
     printf("| level used by default | %s |\n\n",
-           sheaf__simd_name(sheaf__simd_level_get()));
+           bench_level());
     printf("| stage | level | best MB/s | median MB/s | ns/shingle | "
            "articles/s |\n");
     printf("| --- | --- | ---: | ---: | ---: | ---: |\n");
@@ -442,6 +459,8 @@ int main(int argc, char **argv)
         return gen_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "e2e"))
         return e2e_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "replay"))
+        return replay_main(argc - 1, argv + 1);
 
     int reps = 7, json = 0, markdown = 0, with_accuracy = 1;
     unsigned seeds = 4;

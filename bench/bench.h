@@ -85,10 +85,13 @@ const char *default_input(void);
 
 /* s as a JSON string literal, to stdout. */
 void json_print_string(const char *s);
+/* The same without the quotes, to f. */
+void json_fprint_raw(FILE *f, const char *s);
 
 /* The subcommands. */
 int gen_main(int argc, char **argv);
 int e2e_main(int argc, char **argv);
+int replay_main(int argc, char **argv);
 
 /* The clusterer's path over a JSONL file (bench/e2e.c). */
 typedef struct e2e_result {
@@ -111,5 +114,9 @@ typedef struct accuracy {
  * edited copies, articles of one story when c has stories, and random
  * pairs, each signed with seeds different seeds. */
 void accuracy_run(const corpus *c, unsigned seeds, accuracy out[2]);
+
+/* The SIMD level the library signs with by default: the best this CPU
+ * has. */
+const char *bench_level(void);
 
 #endif

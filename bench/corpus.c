@@ -485,18 +485,23 @@ void edit_words(rng *r, const char *text, size_t len, double rate,
     }
 }
 
-void json_print_string(const char *s)
+void json_fprint_raw(FILE *f, const char *s)
 {
-    putchar('"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            printf("\\%c", c);
+            fprintf(f, "\\%c", c);
         else if (c < 0x20)
-            printf("\\u%04x", c);
+            fprintf(f, "\\u%04x", c);
         else
-            putchar(c);
+            putc(c, f);
     }
+}
+
+void json_print_string(const char *s)
+{
+    putchar('"');
+    json_fprint_raw(stdout, s);
     putchar('"');
 }
 

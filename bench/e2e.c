@@ -75,7 +75,10 @@ static void one_line(sheaf_index *idx, char *line, size_t len, buf *id,
     t1 = now();
     res->sign_s += t1 - *t;
     *t = t1;
-    if (sheaf_index_add_signature(idx, id->s, &sig, NULL) == SHEAF_OK)
+    sheaf_article a = SHEAF_ARTICLE_INIT;
+    a.id = id->s;
+    a.signature = &sig;
+    if (sheaf_index_add(idx, &a, NULL) == SHEAF_OK)
         res->articles++;
     else
         res->skipped++;
@@ -180,7 +183,7 @@ int e2e_main(int argc, char **argv)
         fprintf(stderr, "sheaf-bench: %s: cannot read, or no index\n", path);
         return 1;
     }
-    const char *level = sheaf__simd_name(sheaf__simd_level_get());
+    const char *level = bench_level();
     if (json) {
         printf("{\"file\": ");
         json_print_string(path);

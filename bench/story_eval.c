@@ -1,11 +1,12 @@
 /*
- * story-eval: run story mode (lib/story.h) over articles in input order and
+ * story-eval: run a story-mode index over articles in input order and
  * write each article's cluster, to score against gold labels with
  * ../shared/tools/score_story.py.
  *
- *   story-eval [--out PRED.tsv] [--threshold T] [--contrast C]
- *              [--max-terms N] [--hashes M] [--candidates L]
- *              [--time-scale S] FILE...
+ *   story-eval [--out PRED.tsv] [--PARAMETER VALUE ...] FILE...
+ *
+ * PARAMETER is any of the library's (sheaf_param_info_at: threshold,
+ * contrast, window, seed, ...), from story mode's defaults.
  *
  * A FILE ending in .jsonl or .jsonl.gz (zlib reads both) holds one article
  * per line, {"id": ..., "text": ..., "time": seconds (optional)}; any other
@@ -22,7 +23,6 @@
 
 #include "bench.h"
 #include "sheaf.h"
-#include "story/story.h"
 
 static void die(const char *what)
 {
@@ -30,17 +30,10 @@ static void die(const char *what)
     exit(1);
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
 /* One article as story mode takes it. */
 typedef struct entry {
-    buf id, text;
+    buf id, text, title;
+    int has_title;
     int64_t time;
 } entry;
 
@@ -48,10 +41,11 @@ typedef struct entry {
  * one or lacks id or text. */
 static int parse_line(const buf *line, entry *a)
 {
-    a->time = SHEAF__NO_TIME;
+    a->time = SHEAF_NO_TIME;
     if (json_string(line->s, line->n, "id", &a->id) != 1 ||
         json_string(line->s, line->n, "text", &a->text) != 1)
         return 0;
+    a->has_title = json_string(line->s, line->n, "title", &a->title) == 1;
     int64_t t;
     int rc = json_integer(line->s, line->n, "time", &t);
     if (rc < 0)
@@ -64,39 +58,28 @@ static int parse_line(const buf *line, entry *a)
 /* ------------------------------------------------------------------ main */
 
 typedef struct run {
-    sheaf__story *story;
+    sheaf_index *idx;
     FILE *out;
-    char **names; /* cluster number -> name */
-    size_t names_cap;
-    uint32_t docs;
-    size_t joined;
+    size_t docs, joined;
 } run;
 
-static void add_article(run *r, const entry *a)
+static void add_article(run *r, const entry *e)
 {
-    sheaf__story_result res;
-    int rc = sheaf__story_add(r->story, r->docs++, a->text.s, a->text.n,
-                              a->time, &res);
-    if (rc != SHEAF_OK)
-        die(sheaf_strerror(rc));
-    if (res.cluster >= r->names_cap) {
-        size_t cap = r->names_cap ? r->names_cap * 2 : 1024;
-        while (cap <= res.cluster)
-            cap *= 2;
-        r->names = xrealloc(r->names, cap * sizeof *r->names);
-        memset(r->names + r->names_cap, 0,
-               (cap - r->names_cap) * sizeof *r->names);
-        r->names_cap = cap;
+    sheaf_article a = SHEAF_ARTICLE_INIT;
+    a.id = e->id.s;
+    a.text = e->text.s;
+    a.len = e->text.n;
+    a.time = e->time;
+    if (e->has_title) {
+        a.title = e->title.s;
+        a.title_len = e->title.n;
     }
-    if (!res.joined) {
-        free(r->names[res.cluster]);
-        r->names[res.cluster] = strdup(a->id.s);
-        if (!r->names[res.cluster])
-            die("out of memory");
-    } else {
-        r->joined++;
-    }
-    fprintf(r->out, "%s\t%s\n", a->id.s, r->names[res.cluster]);
+    sheaf_assignment as;
+    if (sheaf_index_add(r->idx, &a, &as) != SHEAF_OK)
+        die(sheaf_errmsg());
+    r->docs++;
+    r->joined += as.match != NULL;
+    fprintf(r->out, "%s\t%s\n", a.id, as.cluster);
 }
 
 static int has_suffix(const char *s, const char *suf)
@@ -151,23 +134,15 @@ static void read_file(run *r, const char *path, entry *a)
     a->id.n = 0;
     buf_add(&a->id, base, dot && dot != base ? (size_t)(dot - base)
                                                : strlen(base));
-    a->time = SHEAF__NO_TIME;
+    a->time = SHEAF_NO_TIME;
+    a->has_title = 0;
     add_article(r, a);
-}
-
-static double number(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end)
-        die("bad number");
-    return v;
 }
 
 int main(int argc, char **argv)
 {
-    sheaf__story_params p;
-    sheaf__story_params_init(&p);
+    sheaf_params p;
+    sheaf_params_init_mode(&p, SHEAF_MODE_STORY);
     const char *out_path = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
@@ -176,32 +151,18 @@ int main(int argc, char **argv)
         const char *o = argv[i] + 2, *v = argv[i + 1];
         if (!strcmp(o, "out"))
             out_path = v;
-        else if (!strcmp(o, "threshold"))
-            p.threshold = number(v);
-        else if (!strcmp(o, "max-terms"))
-            p.max_terms = (uint32_t)number(v);
-        else if (!strcmp(o, "hashes"))
-            p.num_hashes = (uint32_t)number(v);
-        else if (!strcmp(o, "contrast"))
-            p.contrast = number(v);
-        else if (!strcmp(o, "candidates"))
-            p.max_candidates = (uint32_t)number(v);
-        else if (!strcmp(o, "time-scale"))
-            p.time_scale = number(v);
-        else
-            die("unknown option");
+        else if (sheaf_params_set(&p, o, v) != SHEAF_OK)
+            die(sheaf_errmsg());
     }
     if (i == argc) {
-        fprintf(stderr, "usage: story-eval [--out PRED.tsv] [--threshold T] "
-                        "[--contrast C] [--max-terms N] [--hashes M] "
-                        "[--candidates L] [--time-scale S] FILE...\n");
+        fprintf(stderr, "usage: story-eval [--out PRED.tsv] "
+                        "[--PARAMETER VALUE ...] FILE...\n");
         return 2;
     }
     double t0 = now();
     run r = {0};
-    int rc = sheaf__story_new(&p, &r.story);
-    if (rc != SHEAF_OK)
-        die(sheaf_strerror(rc));
+    if (sheaf_index_new(&p, &r.idx) != SHEAF_OK)
+        die(sheaf_errmsg());
     r.out = out_path ? fopen(out_path, "w") : stdout;
     if (!r.out)
         die("cannot open output");
@@ -215,18 +176,16 @@ int main(int argc, char **argv)
     if (out_path && fclose(r.out) != 0)
         die("cannot write output");
     double t1 = now();
+    char t[32], c[32];
+    sheaf_params_format(&p, "threshold", t, sizeof t);
+    sheaf_params_format(&p, "contrast", c, sizeof c);
     fprintf(stderr,
-            "story-eval: %u articles, %zu clusters, %zu joined, %.3f s "
-            "(threshold %g, contrast %g, max_terms %u, hashes %u, "
-            "candidates %u)\n",
-            r.docs, sheaf__story_cluster_count(r.story), r.joined, t1 - t0,
-            p.threshold, p.contrast, p.max_terms, p.num_hashes,
-            p.max_candidates);
-    for (size_t c = 0; c < r.names_cap; c++)
-        free(r.names[c]);
-    free(r.names);
+            "story-eval: %zu articles, %zu clusters, %zu joined, %.3f s "
+            "(threshold %s, contrast %s)\n",
+            r.docs, sheaf_index_cluster_count(r.idx), r.joined, t1 - t0, t, c);
     free(a.id.s);
     free(a.text.s);
-    sheaf__story_free(r.story);
+    free(a.title.s);
+    sheaf_index_free(r.idx);
     return 0;
 }

@@ -116,7 +116,7 @@ out_has "--threshold"
 name="version"
 run --version
 rc_is 0
-out_has "sheaf 0.2.0 (library 0.2.0)"
+out_has "sheaf 0.3.0 (library 0.3.0)"
 run cluster --version
 rc_is 0
 
@@ -904,23 +904,26 @@ done
 run cluster --quiet --time-field at --window 259199 "$T/window.jsonl"
 rc_is 0
 out_is "w1	w1" "w2	w2" "w3	w2" "w5	w1" "w6	w1" "w4	w1" "v1	v1"
+# A window expires what lies two windows behind the newest article: w4,
+# without a time, meets only what is left (w2, w3), and w5 and w6, four
+# days late, meet only each other.
 run cluster --quiet --time-field at --window 1h "$T/window.jsonl"
-out_is "w1	w1" "w2	w2" "w3	w2" "w5	w5" "w6	w5" "w4	w1" "v1	v1"
+out_is "w1	w1" "w2	w2" "w3	w2" "w5	w5" "w6	w5" "w4	w2" "v1	v1"
 # No window: times change nothing.
 run cluster --quiet --time-field at "$T/window.jsonl"
 out_is "w1	w1" "w2	w1" "w3	w1" "w5	w1" "w6	w1" "w4	w1" "v1	v1"
 run cluster --quiet --time-field at --window 1h --threads 3 --format jsonl "$T/window.jsonl"
-out_has '{"id":"w3","cluster":"w2","match":"w2","similarity":1,"size":2}'
+out_has '{"id":"w3","cluster":"w2","match":"w2","similarity":1,"size":3}'
 # A window without times applies to nothing, and says so.
 run cluster --window 1h "$T/window.jsonl"
 rc_is 0
 err_has "warning: without --time-field the articles have no time, so the window (1h) does not apply to them"
 err_has "1 warning"
 out_has "w2	w1"
-# Text files have no time: compared with everything.
+# Text files have no time: compared with everything the window has kept.
 printf '%s\n' "$FOX" >"$T/fox1.txt"
 run cluster --quiet --time-field at --window 1h "$T/window.jsonl" "$T/fox1.txt"
-out_has "$T/fox1.txt	w1"
+out_has "$T/fox1.txt	w2"
 
 # ------------------------------------------------------- the stored index
 
@@ -949,9 +952,9 @@ cat >"$T/ix/b.jsonl" <<EOF
 {"id":"a1","text":"$FOX?","at":"2016-11-21T02:00:00Z"}
 {"id":"7","text":"Something else entirely: a recipe for bread with flour water salt and yeast, twice","at":"2016-11-21T03:00:00Z"}
 {"id":4471,"text":"$VOTE!!!","at":"2016-11-21T04:00:00Z"}
-{"id":"late","text":"$FOX","at":"2016-11-30T00:00:00Z"}
 {"id":"b1","text":"$FOX!","at":"2016-11-21T05:00:00Z"}
 {"id":"notime","text":"$VOTE"}
+{"id":"late","text":"$FOX","at":"2016-11-30T00:00:00Z"}
 EOF
 for fmt in tsv jsonl; do
     args="--quiet --time-field at --window 3d --format $fmt"
@@ -977,21 +980,23 @@ check "tsv: A's and B's lines equal the joint run's" \
 check "jsonl: A's lines equal but for size" sh -c \
     "head -n 6 '$T/ix/joint.jsonl.out' | sed 's/,\"size\":[0-9]*//' >'$T/ix/j6'; sed 's/,\"size\":[0-9]*//' '$T/ix/a.jsonl.out' | cmp -s - '$T/ix/j6'"
 cp "$T/ix/b.tsv.out" "$T/out"
-out_is "b1	a1" "dup	4471" "a1	a1" "7	7" "4471	4471" "late	late" "b1	a1" "notime	4471"
+out_is "b1	a1" "dup	4471" "a1	a1" "7	7" "4471	4471" "b1	a1" "notime	4471" "late	late"
 cp "$T/ix/b.jsonl.out" "$T/out"
 # Earlier runs' ids keep their JSON type.
 out_has '{"id":"dup","cluster":4471,"match":4471,'
 out_has '{"id":"7","cluster":7,"match":7,'
 out_has '{"id":"late","cluster":"late","match":null,"similarity":null,"size":1}'
-# The messages of the run over B.
-run cluster --time-field at --index "$T/ix/i.tsv" "$T/ix/b.jsonl"
+# The messages of a run over B on an index of A.
+run cluster --quiet --time-field at --window 3d --index "$T/ix/m" "$T/ix/a.jsonl"
+run cluster --time-field at --index "$T/ix/m" "$T/ix/b.jsonl"
 rc_is 0
-err_has "index $T/ix/i.tsv: 14 articles in"
-err_has "b.jsonl:2: warning: id \"dup\" is already in the index (an earlier run added it); this article is added as another one"
+err_has "index $T/ix/m: 6 articles in"
+err_has "b.jsonl:2: warning: id \"dup\" is already in the index (an article within the window has it); this article is added as another one"
 err_has "b.jsonl:4: warning: id \"7\" is already in the index"
-err_has "b.jsonl:7: warning: id \"b1\" repeated (first at $T/ix/b.jsonl:1); both kept"
+err_has "b.jsonl:6: warning: id \"b1\" repeated (first at $T/ix/b.jsonl:1); both kept"
 err_has "8 articles, "
-err_has "index $T/ix/i.tsv: 8 articles added, 22 in all, in "
+# "late", six days after the rest, expires them: two windows behind it.
+err_has "index $T/ix/m: 8 articles added, 2 in all, in "
 run cluster --quiet --time-field at --window 3d --index "$T/ix/g" "$T/ix/a.jsonl"
 run cluster --format groups --time-field at --index "$T/ix/g" "$T/ix/b.jsonl"
 rc_is 0

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "near/lsh.h"
+#include "api.h"
 #include "sheaf.h"
 #include "testutil.h"
 
@@ -165,7 +166,7 @@ static void check_mechanics(const sheaf_params *user, uint64_t seed)
         }
 
         size_t count;
-        assert_int_equal(sheaf_index_query_signature(idx, &ref.sig[i], m, c.n,
+        assert_int_equal(t_query_sig(idx, &ref.sig[i], m, c.n,
                                                      &count),
                          SHEAF_OK);
         assert_int_equal(count, nmatch);
@@ -178,7 +179,7 @@ static void check_mechanics(const sheaf_params *user, uint64_t seed)
         char id[32], expect[32];
         doc_id(i, id);
         sheaf_assignment a;
-        assert_int_equal(sheaf_index_add_signature(idx, id, &ref.sig[i], &a),
+        assert_int_equal(t_add_sig(idx, id, &ref.sig[i], &a),
                          SHEAF_OK);
         if (best == SIZE_MAX) {
             ref.cluster[i] = i;
@@ -295,7 +296,7 @@ static void check_statistics(const sheaf_params *user)
         char id[32];
         doc_id(i, id);
         sheaf_assignment a;
-        assert_int_equal(sheaf_index_add_signature(idx, id, &ref.sig[i], &a),
+        assert_int_equal(t_add_sig(idx, id, &ref.sig[i], &a),
                          SHEAF_OK);
         if (a.match) {
             size_t j = strtoul(a.match + 3, NULL, 10);

@@ -20,6 +20,6 @@ fi
 # Every exported symbol starts with sheaf_.
 others=$(nm -D --defined-only "$build/libsheaf.so" | awk '{print $3}' | grep -v '^sheaf_')
 check test -z "$others"
-check sh -c "readelf -d '$build/libsheaf.so' | grep -q 'SONAME.*libsheaf.so.0'"
+check sh -c "readelf -d '$build/libsheaf.so' | grep -q 'SONAME.*libsheaf.so.1'"
 echo "header: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -894,11 +894,11 @@ static void test_one_shot_equals_hasher(void **state)
         assert_memory_equal(&a, &b, offsetof(sheaf_signature, values) +
                                         p.num_hashes * sizeof a.values[0]);
         /* The hasher records the parameters it was made for. */
-        assert_int_equal(h.params.scheme, p.scheme);
-        assert_int_equal(h.params.shingle_kind, p.shingle_kind);
-        assert_int_equal(h.params.shingle_size, p.shingle_size);
-        assert_int_equal(h.params.num_hashes, p.num_hashes);
-        assert_true(h.params.seed == p.seed);
+        assert_int_equal(h.scheme, p.scheme);
+        assert_int_equal(h.shingle_kind, p.shingle_kind);
+        assert_int_equal(h.shingle_size, p.shingle_size);
+        assert_int_equal(h.num_hashes, p.num_hashes);
+        assert_true(h.seed == p.seed);
     }
 }
 

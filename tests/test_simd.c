@@ -3,8 +3,7 @@
  * the CPU has must give the reference's word hashes and signatures bit for
  * bit, on random texts built to hit every edge of the tokeniser and on real
  * news; a level the CPU lacks is skipped with a message. Also the choice
- * of level through SHEAF_SIMD, checked in child processes because the
- * choice is made once per process.
+ * of level through the simd parameter.
  *
  * Texts are signed from heap buffers of exactly their length, so
  * AddressSanitizer reports a read past the end.
@@ -26,6 +25,7 @@
 #include <xxhash.h>
 
 #include "text/normalize.h"
+#include "api.h"
 #include "sheaf.h"
 #include "common/simd.h"
 #include "testutil.h"
@@ -410,17 +410,16 @@ static void same_on_every_level(const sheaf_hasher *h, const char *text,
         assert_int_equal(
             sheaf__hasher_sign_level(h, text, len, &got, (sheaf__simd_level)l),
             SHEAF_OK);
-        const sheaf_params *p = &h->params;
         if (got.num_shingles != want.num_shingles ||
             memcmp(got.values, want.values,
-                   p->num_hashes * sizeof got.values[0]))
+                   h->num_hashes * sizeof got.values[0]))
             print_error(
                 "%s: scheme %d kind %d k %u hashes %u len %zu differs\n",
-                sheaf__simd_name((sheaf__simd_level)l), p->scheme,
-                p->shingle_kind, p->shingle_size, p->num_hashes, len);
+                sheaf__simd_name((sheaf__simd_level)l), h->scheme,
+                h->shingle_kind, h->shingle_size, h->num_hashes, len);
         assert_int_equal(got.num_shingles, want.num_shingles);
         assert_memory_equal(got.values, want.values,
-                            p->num_hashes * sizeof got.values[0]);
+                            h->num_hashes * sizeof got.values[0]);
         assert_true(got.seed == want.seed);
         assert_int_equal(got.num_hashes, want.num_hashes);
         assert_int_equal(got.scheme, want.scheme);
@@ -555,104 +554,50 @@ static void test_signatures_real(void **state)
            articles);
 }
 
-/* The child's part: sign twice (so a second warning would show), print
- * the level chosen and the levels the child's CPU has, bit l for level l
- * (under valgrind, which runs the child natively, they are not the
- * parent's). */
-static int child_main(void)
-{
-    sheaf_params p;
-    sheaf_params_init(&p);
-    sheaf_signature sig;
-    sheaf_sign(&p, "one two three four five six", 27, &sig);
-    sheaf_sign(&p, "one two three four five six", 27, &sig);
-    int has = 0;
-    for (int l = 0; l < SHEAF__SIMD_LEVELS; l++)
-        has |= sheaf__simd_available((sheaf__simd_level)l) << l;
-    printf("%d %d\n", (int)sheaf__simd_level_get(), has);
-    return 0;
-}
-
-/* This program's path, to run it again. */
-static const char *self;
-
-/* SHEAF_SIMD in a fresh process (this program run again, since the choice
- * is made once per process): the level chosen, and how many lines of
- * warning it printed. */
-static void child_choice(const char *value, int *level, int *has, int *warnings)
-{
-    int out[2], err[2];
-    assert_int_equal(pipe(out), 0);
-    assert_int_equal(pipe(err), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]);
-        close(err[0]);
-        if (value)
-            setenv("SHEAF_SIMD", value, 1);
-        else
-            unsetenv("SHEAF_SIMD");
-        execl(self, self, "--child", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    char got[64] = {0}, errs[1024] = {0};
-    ssize_t n = read(out[0], got, sizeof got - 1);
-    size_t e = 0;
-    ssize_t r;
-    while ((r = read(err[0], errs + e, sizeof errs - 1 - e)) > 0)
-        e += (size_t)r;
-    int status;
-    waitpid(pid, &status, 0);
-    close(out[0]);
-    close(err[0]);
-    assert_true(n > 0);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_int_equal(sscanf(got, "%d %d", level, has), 2);
-    *warnings = 0;
-    for (size_t i = 0; i < e; i++)
-        *warnings += errs[i] == '\n';
-    if (*warnings)
-        printf("  SHEAF_SIMD=%s: %s", value, errs);
-}
-
-static void test_environment(void **state)
+/* The level is a parameter (the library never reads the environment):
+ * every level this CPU has signs as the scalar reference does, one it
+ * lacks is refused naming the parameter, and AUTO takes the best. */
+static void test_simd_parameter(void **state)
 {
     (void)state;
-    int level, has, warnings;
-
-    for (int unset = 0; unset < 2; unset++) {
-        child_choice(unset ? NULL : "", &level, &has, &warnings);
-        assert_true(has >> level == 1); /* the best it has */
-        assert_int_equal(warnings, 0);
-    }
-    for (int l = 0; l < SHEAF__SIMD_LEVELS; l++) {
-        child_choice(sheaf__simd_name((sheaf__simd_level)l), &level, &has,
-                     &warnings);
-        if (has >> l & 1) {
-            assert_int_equal(level, l);
-            assert_int_equal(warnings, 0);
-        } else {
-            /* Lacking it: the best there is, with one warning. */
-            assert_true(has >> level == 1);
-            assert_int_equal(warnings, 1);
+    static const char text[] = "one two three four five six seven";
+    sheaf_params p;
+    sheaf_params_init(&p);
+    p.simd = SHEAF_SIMD_SCALAR;
+    static sheaf_hasher h;
+    static sheaf_signature want, got;
+    assert_int_equal(sheaf_hasher_init(&h, &p), SHEAF_OK);
+    assert_int_equal(sheaf_hasher_sign(&h, text, sizeof text - 1, &want),
+                     SHEAF_OK);
+    int best = SHEAF__SIMD_SCALAR;
+    for (int l = SHEAF_SIMD_SCALAR; l <= SHEAF_SIMD_AVX512; l++) {
+        int has = sheaf__simd_available((sheaf__simd_level)(l - 1));
+        assert_int_equal(sheaf_simd_supported((sheaf_simd)l), has);
+        p.simd = (sheaf_simd)l;
+        if (!has) {
+            assert_int_equal(sheaf_hasher_init(&h, &p), SHEAF_EINVAL);
+            assert_non_null(strstr(sheaf_errmsg(), "simd"));
+            continue;
         }
+        best = l - 1;
+        assert_int_equal(sheaf_hasher_init(&h, &p), SHEAF_OK);
+        assert_int_equal(h.level, l - 1);
+        assert_int_equal(sheaf_hasher_sign(&h, text, sizeof text - 1, &got),
+                         SHEAF_OK);
+        assert_memory_equal(&got, &want, sizeof got);
     }
-    child_choice("avx1024", &level, &has, &warnings);
-    assert_true(has >> level == 1);
-    assert_int_equal(warnings, 1);
+    assert_true(sheaf_simd_supported(SHEAF_SIMD_AUTO));
+    setenv("SHEAF_SIMD", "scalar", 1); /* read by the CLI, not the library */
+    p.simd = SHEAF_SIMD_AUTO;
+    assert_int_equal(sheaf_hasher_init(&h, &p), SHEAF_OK);
+    assert_int_equal(h.level, best);
+    unsetenv("SHEAF_SIMD");
+    p.simd = (sheaf_simd)9;
+    assert_int_equal(sheaf_params_validate(&p), SHEAF_EINVAL);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    if (argc > 1 && strcmp(argv[1], "--child") == 0)
-        return child_main();
-    self = argv[0];
     printf("  levels on this CPU:");
     for (int l = 0; l < SHEAF__SIMD_LEVELS; l++)
         if (sheaf__simd_available((sheaf__simd_level)l))
@@ -664,7 +609,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_words_random),
         cmocka_unit_test(test_signatures_random),
         cmocka_unit_test(test_signatures_real),
-        cmocka_unit_test(test_environment),
+        cmocka_unit_test(test_simd_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

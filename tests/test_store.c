@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "sheaf.h"
 #include "testutil.h"
 
@@ -128,8 +129,8 @@ static void reopen_continues_exactly(void **state)
         id_of(i, id);
         sheaf_assignment am, ad;
         size_t len = strlen(c.text[i]);
-        assert_int_equal(sheaf_index_add(mem, id, c.text[i], len, &am), SHEAF_OK);
-        assert_int_equal(sheaf_index_add(disk, id, c.text[i], len, &ad), SHEAF_OK);
+        assert_int_equal(t_add(mem, id, c.text[i], len, &am), SHEAF_OK);
+        assert_int_equal(t_add(disk, id, c.text[i], len, &ad), SHEAF_OK);
         assert_string_equal(am.cluster, ad.cluster);
         assert_true(am.similarity == ad.similarity);
         joined += am.match != NULL;
@@ -216,7 +217,7 @@ static void open_errors(void **state)
     sheaf_params_init(&p);
 
     assert_int_equal(sheaf_index_open(path, &p, 0, &idx), SHEAF_OK);
-    assert_int_equal(sheaf_index_add(idx, "x", "some words of a text here", 25, NULL),
+    assert_int_equal(t_add(idx, "x", "some words of a text here", 25, NULL),
                      SHEAF_OK);
     sheaf_index_free(idx);
 
@@ -293,7 +294,7 @@ static void groups(void **state)
     for (size_t i = 0; i < 20; i++) {
         char id[32];
         id_of(i, id);
-        assert_int_equal(sheaf_index_add(idx, id, c.text[i], strlen(c.text[i]), NULL),
+        assert_int_equal(t_add(idx, id, c.text[i], strlen(c.text[i]), NULL),
                          SHEAF_OK);
     }
     assert_int_equal(sheaf_index_commit(idx), SHEAF_OK);
@@ -303,7 +304,7 @@ static void groups(void **state)
     for (size_t i = 20; i < 40; i++) {
         char id[32];
         id_of(i, id);
-        assert_int_equal(sheaf_index_add(idx, id, c.text[i], strlen(c.text[i]), NULL),
+        assert_int_equal(t_add(idx, id, c.text[i], strlen(c.text[i]), NULL),
                          SHEAF_OK);
     }
     assert_int_equal(sheaf_index_remove(idx, "a3"), SHEAF_OK);
@@ -316,7 +317,7 @@ static void groups(void **state)
 
     /* Freed with a group open: the group never reaches the disk. */
     assert_int_equal(sheaf_index_begin(idx), SHEAF_OK);
-    assert_int_equal(sheaf_index_add(idx, "late", c.text[50], strlen(c.text[50]), NULL),
+    assert_int_equal(t_add(idx, "late", c.text[50], strlen(c.text[50]), NULL),
                      SHEAF_OK);
     sheaf_index_free(idx);
     assert_int_equal(sheaf_index_open(path, NULL, 0, &idx), SHEAF_OK);
@@ -341,7 +342,7 @@ typedef struct group_call {
 static void *other_thread(void *arg)
 {
     group_call *g = arg;
-    g->add_rc = sheaf_index_add(g->idx, "elsewhere", "words from elsewhere", 20, NULL);
+    g->add_rc = t_add(g->idx, "elsewhere", "words from elsewhere", 20, NULL);
     g->commit_rc = sheaf_index_commit(g->idx);
     g->rollback_rc = sheaf_index_rollback(g->idx);
     return NULL;
@@ -359,7 +360,7 @@ static void group_belongs_to_its_thread(void **state)
     sheaf_index *idx;
     assert_int_equal(sheaf_index_open(path, &p, 0, &idx), SHEAF_OK);
     assert_int_equal(sheaf_index_begin(idx), SHEAF_OK);
-    assert_int_equal(sheaf_index_add(idx, "here", "words written here", 18, NULL),
+    assert_int_equal(t_add(idx, "here", "words written here", 18, NULL),
                      SHEAF_OK);
     group_call g = {idx, 0, 0, 0};
     pthread_t t;
@@ -388,13 +389,13 @@ static void one_writer_many_readers(void **state)
     sheaf_params_init(&p);
     sheaf_index *w, *w2, *r1, *r2;
     assert_int_equal(sheaf_index_open(path, &p, 0, &w), SHEAF_OK);
-    assert_int_equal(sheaf_index_add(w, "one", "a first short article text", 26, NULL),
+    assert_int_equal(t_add(w, "one", "a first short article text", 26, NULL),
                      SHEAF_OK);
     assert_int_equal(sheaf_index_open(path, &p, 0, &w2), SHEAF_EBUSY);
     assert_int_equal(sheaf_index_open(path, NULL, SHEAF_OPEN_READONLY, &r1), SHEAF_OK);
     assert_int_equal(sheaf_index_open(path, &p, SHEAF_OPEN_READONLY, &r2), SHEAF_OK);
     assert_int_equal(sheaf_index_size(r1), 1);
-    assert_int_equal(sheaf_index_add(r1, "two", "x", 1, NULL), SHEAF_EREADONLY);
+    assert_int_equal(t_add(r1, "two", "x", 1, NULL), SHEAF_EREADONLY);
     assert_int_equal(sheaf_index_remove(r2, "one"), SHEAF_EREADONLY);
     assert_int_equal(sheaf_index_begin(r2), SHEAF_EREADONLY);
     assert_int_equal(sheaf_index_size(r2), 1);
@@ -422,29 +423,29 @@ static void time_window(void **state)
     size_t len = sizeof story - 1;
     sheaf_assignment a;
     assert_int_equal(sheaf_index_newest_time(idx), SHEAF_NO_TIME);
-    assert_int_equal(sheaf_index_add_at(idx, "mon", t0, story, len, &a), SHEAF_OK);
-    assert_int_equal(sheaf_index_add_at(idx, "wed", t0 + 2 * day, story, len, &a), SHEAF_OK);
+    assert_int_equal(t_add_at(idx, "mon", t0, story, len, &a), SHEAF_OK);
+    assert_int_equal(t_add_at(idx, "wed", t0 + 2 * day, story, len, &a), SHEAF_OK);
     assert_string_equal(a.cluster, "mon");
     /* Six days later: outside the window of both, a cluster of its own. */
-    assert_int_equal(sheaf_index_add_at(idx, "sun", t0 + 6 * day, story, len, &a), SHEAF_OK);
+    assert_int_equal(t_add_at(idx, "sun", t0 + 6 * day, story, len, &a), SHEAF_OK);
     assert_string_equal(a.cluster, "sun");
     assert_null(a.match);
     /* Out of order: within the window of wed and sun, not mon. */
-    assert_int_equal(sheaf_index_add_at(idx, "fri", t0 + 4 * day + 3600, story, len, &a),
+    assert_int_equal(t_add_at(idx, "fri", t0 + 4 * day + 3600, story, len, &a),
                      SHEAF_OK);
     assert_string_equal(a.match, "wed"); /* equal similarity: the earlier */
     assert_string_equal(a.cluster, "mon");
-    assert_int_equal(sheaf_index_add_at(idx, "thu", t0 + 3 * day, story, len, &a), SHEAF_OK);
+    assert_int_equal(t_add_at(idx, "thu", t0 + 3 * day, story, len, &a), SHEAF_OK);
     assert_string_equal(a.cluster, "mon");
     /* Without a time: compared with all. */
-    assert_int_equal(sheaf_index_add(idx, "undated", story, len, &a), SHEAF_OK);
+    assert_int_equal(t_add(idx, "undated", story, len, &a), SHEAF_OK);
     assert_string_equal(a.match, "mon");
     assert_int_equal(sheaf_index_newest_time(idx), t0 + 6 * day);
 
     sheaf_signature sig;
     assert_int_equal(sheaf_sign(sheaf_index_params(idx), story, len, &sig), SHEAF_OK);
     size_t count;
-    assert_int_equal(sheaf_index_query_signature_at(idx, &sig, t0 + 10 * day, NULL, 0, &count),
+    assert_int_equal(t_query_sig_at(idx, &sig, t0 + 10 * day, NULL, 0, &count),
                      SHEAF_OK);
     assert_int_equal(count, 1); /* only the undated one */
 
@@ -460,7 +461,7 @@ static void time_window(void **state)
     assert_string_equal(name, "mon"); /* the name outlives its article */
     assert_int_equal(sheaf_index_size(idx), 4);
     /* "mon" still names a cluster: it cannot come back as a new article. */
-    assert_int_equal(sheaf_index_add_at(idx, "mon", t0, story, len, &a), SHEAF_EEXIST);
+    assert_int_equal(t_add_at(idx, "mon", t0, story, len, &a), SHEAF_EEXIST);
     sheaf_index_free(idx);
 
     p.window = -1;
@@ -481,7 +482,7 @@ static void expiry_is_stored(void **state)
     for (size_t i = 0; i < c.n; i++) {
         char id[32];
         id_of(i, id);
-        assert_int_equal(sheaf_index_add_at(idx, id, (int64_t)i * 60, c.text[i],
+        assert_int_equal(t_add_at(idx, id, (int64_t)i * 60, c.text[i],
                                             strlen(c.text[i]), NULL),
                          SHEAF_OK);
     }
@@ -498,14 +499,13 @@ static void expiry_is_stored(void **state)
 
 /* kill -9 at random instants, many times: everything acknowledged is
  * there, and the survivor's assignments equal an uninterrupted run's. */
-static void survives_kill_9(void **state)
+static void kill_rounds(sheaf_mode mode, const char *file)
 {
-    (void)state;
     char path[300];
-    path_of("kill.sheaf", path);
+    path_of(file, path);
     corpus c = make_corpus(4, 3000);
     sheaf_params p;
-    sheaf_params_init(&p);
+    sheaf_params_init_mode(&p, mode);
 
     /* The uninterrupted run, in memory. */
     sheaf_index *ref;
@@ -513,7 +513,7 @@ static void survives_kill_9(void **state)
     for (size_t i = 0; i < c.n; i++) {
         char id[32];
         id_of(i, id);
-        assert_int_equal(sheaf_index_add(ref, id, c.text[i], strlen(c.text[i]), NULL),
+        assert_int_equal(t_add(ref, id, c.text[i], strlen(c.text[i]), NULL),
                          SHEAF_OK);
     }
 
@@ -537,7 +537,7 @@ static void survives_kill_9(void **state)
                 if (grouped && (i == start || i % 25 == 0) &&
                     sheaf_index_begin(idx) != SHEAF_OK)
                     _exit(4);
-                if (sheaf_index_add(idx, id, c.text[i], strlen(c.text[i]), NULL) !=
+                if (t_add(idx, id, c.text[i], strlen(c.text[i]), NULL) !=
                     SHEAF_OK)
                     _exit(5);
                 if (grouped && (i % 25 == 24 || i + 1 == c.n)) {
@@ -574,10 +574,23 @@ static void survives_kill_9(void **state)
         sheaf_index_free(idx);
         done = have;
     }
-    printf("  %zu of %zu articles in after 12 kills\n", done, c.n);
+    printf("  %s mode: %zu of %zu articles in after 12 kills\n",
+           mode == SHEAF_MODE_STORY ? "story" : "near", done, c.n);
     assert_true(done > 0);
     sheaf_index_free(ref);
     free_corpus(&c);
+}
+
+static void survives_kill_9(void **state)
+{
+    (void)state;
+    kill_rounds(SHEAF_MODE_NEAR, "kill.sheaf");
+}
+
+static void story_survives_kill_9(void **state)
+{
+    (void)state;
+    kill_rounds(SHEAF_MODE_STORY, "kill-story.sheaf");
 }
 
 /* Readers query while one writer adds; run under ThreadSanitizer by
@@ -610,7 +623,7 @@ static void *reader(void *arg)
             continue;
         size_t i = rng_below(&r, (uint32_t)n);
         size_t count;
-        int ok = sheaf_index_query_signature(s->idx, &s->sig[i], m, 8, &count) ==
+        int ok = t_query_sig(s->idx, &s->sig[i], m, 8, &count) ==
                      SHEAF_OK &&
                  count >= 1 && m[0].similarity == 1.0;
         const char *name;
@@ -644,7 +657,7 @@ static void readers_while_writing(void **state)
     for (size_t i = 0; i < c.n; i++) {
         char id[32];
         id_of(i, id);
-        assert_int_equal(sheaf_index_add_signature(s.idx, id, &s.sig[i], NULL),
+        assert_int_equal(t_add_sig(s.idx, id, &s.sig[i], NULL),
                          SHEAF_OK);
         pthread_mutex_lock(&s.mu);
         s.added = i + 1;
@@ -670,6 +683,7 @@ int main(void)
         cmocka_unit_test(time_window),
         cmocka_unit_test(expiry_is_stored),
         cmocka_unit_test(survives_kill_9),
+        cmocka_unit_test(story_survives_kill_9),
         cmocka_unit_test(readers_while_writing),
     };
     return cmocka_run_group_tests_name("store", tests, setup_dir, remove_dir);

@@ -42,8 +42,15 @@ JSONL
 "$sheaf" cluster --quiet --mode story "$tmp/events.jsonl" > "$tmp/ev" && ok || bad "events run"
 printf 'a1\ta1\na2\ta1\nb1\tb1\n' | cmp -s - "$tmp/ev" && ok || bad "events clustered"
 
-"$sheaf" cluster --quiet --mode story --index "$tmp/idx" "$tmp/events.jsonl" 2> "$tmp/err"
-[ $? = 2 ] && grep -q 'story' "$tmp/err" && [ ! -e "$tmp/idx" ] && ok || bad "story with --index refused"
+# A stored story index: two runs over the halves print what one run over
+# the whole prints, and a later run with another threshold is refused.
+head -n 1 "$tmp/events.jsonl" > "$tmp/half1.jsonl"
+tail -n +2 "$tmp/events.jsonl" > "$tmp/half2.jsonl"
+"$sheaf" cluster --quiet --mode story --index "$tmp/idx" "$tmp/half1.jsonl" > "$tmp/st1" &&
+    "$sheaf" cluster --quiet --mode story --index "$tmp/idx" "$tmp/half2.jsonl" > "$tmp/st2" &&
+    cat "$tmp/st1" "$tmp/st2" | cmp -s - "$tmp/ev" && ok || bad "story with --index resumes"
+"$sheaf" cluster --quiet --mode story --threshold 0.3 --index "$tmp/idx" "$tmp/half2.jsonl" 2> "$tmp/err" > /dev/null
+[ $? = 2 ] && grep -q -- '--threshold' "$tmp/err" && ok || bad "story index with another threshold refused"
 # A high contrast keeps even the rewrites apart; out of range is refused.
 "$sheaf" cluster --quiet --mode story --contrast 1 "$tmp/events.jsonl" > "$tmp/ev1" &&
     printf 'a1\ta1\na2\ta2\nb1\tb1\n' | cmp -s - "$tmp/ev1" && ok || bad "--contrast 1"

@@ -37,5 +37,21 @@ printf '{"id": "x"}\nnot json\n' | "$stream" > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && ok || bad "bad records: exit status 1"
 grep -q 'stdin:1: no string "text"' "$tmp/err" && grep -q 'stdin:2:' "$tmp/err" && ok || bad "bad records named by line"
 
+"$stream" --threshold 2 < /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -q 'threshold' "$tmp/err" && ok || bad "bad parameter refused, named"
+
+# With a window, the stream expires as time advances and still decides as
+# the clusterer does, in both modes (times: Multi-News replayed, ../shared).
+if [ -f ../shared/corpora/multinews/val.jsonl.gz ]; then
+    "$build/sheaf-bench" replay --months 2 --out "$tmp/r.jsonl" 2> /dev/null
+    for mode in near story; do
+        "$stream" --mode $mode --window 72h < "$tmp/r.jsonl" | cut -f1,2 > "$tmp/s" &&
+            "$build/sheaf" cluster --quiet --mode $mode --time-field time --window 72h "$tmp/r.jsonl" |
+            cmp -s - "$tmp/s" && ok || bad "windowed $mode stream = sheaf cluster"
+    done
+else
+    echo "skipped: ../shared/corpora/multinews absent (windowed stream)"
+fi
+
 echo "stream: $pass passed, $fail failed"
 [ "$fail" = 0 ]

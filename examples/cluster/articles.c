@@ -155,3 +155,35 @@ size_t articles_add(articles *a, const article *art, int new_id)
         map_put(a, &a->keys, 1, pos);
     return pos;
 }
+
+void articles_keep_since(articles *a, int64_t from, size_t pin[2])
+{
+    articles kept;
+    articles_init(&kept);
+    size_t moved[2] = {NO_MATCH, NO_MATCH};
+    for (size_t i = 0; i < a->count; i++) {
+        const article *x = &a->v[i];
+        if (x->time != SHEAF_NO_TIME && x->time < from && i != pin[0] &&
+            i != pin[1])
+            continue;
+        article y = *x;
+        y.id = articles_intern(&kept, x->id, strlen(x->id));
+        y.key = x->key == x->id ? y.id
+                                : articles_intern(&kept, x->key, strlen(x->key));
+        y.snippet = x->snippet ? articles_intern(&kept, x->snippet,
+                                                 strlen(x->snippet))
+                               : NULL;
+        int first = !x->earlier &&
+                    articles_find_id(&kept, y.id, strlen(y.id)) == NO_MATCH;
+        size_t at = articles_add(&kept, &y, first);
+        kept.v[at].cluster = at;
+        kept.v[at].match = NO_MATCH;
+        for (int k = 0; k < 2; k++)
+            if (pin[k] == i)
+                moved[k] = at;
+    }
+    pin[0] = moved[0];
+    pin[1] = moved[1];
+    articles_free(a);
+    *a = kept;
+}

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sheaf.h"
+
 #define NO_MATCH SIZE_MAX
 
 typedef struct article {
@@ -32,6 +34,7 @@ typedef struct article {
      * during a run, so the largest among a cluster's articles of this run
      * is its size at the end, earlier runs' articles included. */
     uint32_t cluster_size;
+    int64_t time;      /* publication time; SHEAF_NO_TIME when none */
     uint8_t id_number; /* the id was a JSON number: write it as one */
     uint8_t earlier;   /* added by an earlier run, not read in this one */
 } article;
@@ -76,5 +79,13 @@ size_t articles_find_key(const articles *a, const char *key);
  * new_id: art is of this run and the first with its id (as
  * articles_find_id tells). Only such an article may have its id as key. */
 size_t articles_add(articles *a, const article *art, int new_id);
+
+/* Keep only the articles published at or after `from` (those without a
+ * time stay), and those at the two positions of pin (NO_MATCH: none),
+ * which are updated to their new positions: a windowed run forgets what
+ * has left the window, its ids and strings included. Only for tables
+ * whose cluster and match positions are no longer read (streamed output):
+ * they are reset. */
+void articles_keep_since(articles *a, int64_t from, size_t pin[2]);
 
 #endif

@@ -91,6 +91,18 @@ typedef struct run {
     size_t keybuf_cap;
     double start;
     double last_progress;
+    /* A windowed run (--window with --time-field) expires what has left
+     * the window as time advances; with TSV output it writes each line
+     * when decided and forgets expired articles (streaming). */
+    int64_t window;
+    int streaming;
+    outfile *out;
+    int64_t cut;     /* articles before this are expired */
+    int have_cut;
+    size_t expired;  /* by this run */
+    size_t started;  /* clusters this run started (streaming) */
+    size_t joined;   /* articles of this run that joined one */
+    size_t largest;  /* the largest cluster size an add reported */
 } run;
 
 static double now(void)
@@ -275,15 +287,70 @@ static void commit_group(run *R, int last)
     }
 }
 
+/* A streamed TSV line: the id, and the id of the article that named the
+ * cluster, which is its key up to KEY_SEP (that article may have left the
+ * window and the table). */
+static void stream_line(run *R, const article *a, const sheaf_assignment *as)
+{
+    const char *sep = strchr(as->cluster, KEY_SEP);
+    outfile_puts(R->out, a->id);
+    outfile_write(R->out, "\t", 1);
+    outfile_write(R->out, as->cluster,
+                  sep ? (size_t)(sep - as->cluster) : strlen(as->cluster));
+    outfile_write(R->out, "\n", 1);
+}
+
+/* Expire what the window has left behind as time advances: articles two
+ * windows older than the newest, so that one arriving up to a window late
+ * still meets everything within the window of it. The cut moves in steps
+ * of a quarter window (each expiry walks the index) on a grid fixed by
+ * the times alone, so that a run resumed on a stored index expires where
+ * one uninterrupted run would, and story mode's statistics, which follow
+ * the articles in the index, agree too. */
+static void expire_window(run *R)
+{
+    int64_t newest = sheaf_index_newest_time(R->idx);
+    int64_t w = R->window;
+    if (!w || w > INT64_MAX / 4 || newest == SHEAF_NO_TIME ||
+        newest < INT64_MIN + 2 * w)
+        return;
+    int64_t step = w / 4 ? w / 4 : 1, cut = newest - 2 * w;
+    cut -= (cut % step + step) % step;
+    if (R->have_cut && cut <= R->cut)
+        return;
+    size_t n;
+    int rc = sheaf_index_expire(R->idx, cut, &n);
+    if (rc != SHEAF_OK) {
+        diag("cannot expire articles older than the window: %s",
+             sheaf_errmsg());
+        R->fatal = R->stop = 1;
+        return;
+    }
+    R->cut = cut;
+    R->have_cut = 1;
+    R->expired += n;
+    if (R->streaming) {
+        size_t pin[2] = {R->last_added, R->last_committed};
+        articles_keep_since(&R->arts, cut, pin);
+        R->last_added = pin[0];
+        R->last_committed = pin[1];
+    }
+}
+
 /* Near mode adds the signature the workers made; story mode needs the
  * text itself (its term statistics learn from the stream in order). */
 static int add(run *R, const char *key, const record *rec, const char *text,
                const sheaf_signature *sig, sheaf_assignment *as)
 {
-    if (sheaf_index_params(R->idx)->mode == SHEAF_MODE_STORY)
-        return sheaf_index_add_at(R->idx, key, rec->time, text, rec->text_len,
-                                  as);
-    return sheaf_index_add_signature_at(R->idx, key, rec->time, sig, as);
+    sheaf_article a = SHEAF_ARTICLE_INIT;
+    a.id = key;
+    a.time = rec->time;
+    if (sheaf_index_params(R->idx)->mode == SHEAF_MODE_STORY) {
+        a.text = text;
+        a.len = rec->text_len;
+    } else
+        a.signature = sig;
+    return sheaf_index_add(R->idx, &a, as);
 }
 
 static void add_article(run *R, batch *b, const record *rec,
@@ -361,6 +428,7 @@ static void add_article(run *R, batch *b, const record *rec,
     /* Document numbers are 32-bit, so a cluster size fits. */
     a.cluster_size = (uint32_t)as.cluster_size;
     a.id_number = (uint8_t)number;
+    a.time = rec->time;
     if (R->opt->format == FORMAT_GROUPS) {
         char snip[SNIPPET_BYTES + 4];
         size_t n = output_snippet(b->block + rec->text_off, rec->text_len, snip,
@@ -368,12 +436,23 @@ static void add_article(run *R, batch *b, const record *rec,
         a.snippet = articles_intern(&R->arts, snip, n);
     }
     size_t pos = articles_add(&R->arts, &a, first == NO_MATCH);
-    /* The cluster first: an earlier article entered as the match belongs
-     * to it. Most articles start their own, which needs no look-up. */
-    size_t cluster =
-        strcmp(as.cluster, a.key) == 0 ? pos : resolve(R, as.cluster, NO_MATCH);
-    R->arts.v[pos].cluster = cluster;
-    R->arts.v[pos].match = as.match ? resolve(R, as.match, cluster) : NO_MATCH;
+    if (R->streaming) {
+        stream_line(R, &a, &as);
+    } else {
+        /* The cluster first: an earlier article entered as the match
+         * belongs to it. Most articles start their own, which needs no
+         * look-up. */
+        size_t cluster = strcmp(as.cluster, a.key) == 0
+                             ? pos
+                             : resolve(R, as.cluster, NO_MATCH);
+        R->arts.v[pos].cluster = cluster;
+        R->arts.v[pos].match =
+            as.match ? resolve(R, as.match, cluster) : NO_MATCH;
+    }
+    R->joined += as.match != NULL;
+    R->started += strcmp(as.cluster, a.key) == 0;
+    if (as.cluster_size > R->largest)
+        R->largest = as.cluster_size;
     R->added++;
     R->last_added = pos;
 
@@ -393,10 +472,15 @@ static void add_article(run *R, batch *b, const record *rec,
     } else if (in_index) {
         R->warnings++;
         note(R, rec,
-             "warning: id \"%s\" is already in the index (an earlier run "
-             "added it); this article is added as another one",
+             R->window ? "warning: id \"%s\" is already in the index (an "
+                         "article within the window has it); this article "
+                         "is added as another one"
+                       : "warning: id \"%s\" is already in the index (an "
+                         "earlier run added it); this article is added as "
+                         "another one",
              id);
     }
+    expire_window(R);
     if (R->stored && !R->opt->strict && ++R->in_group == GROUP_ARTICLES)
         commit_group(R, 0);
 }
@@ -411,10 +495,15 @@ static void add_article(run *R, batch *b, const record *rec,
  * the records consumed, not those read: reading runs ahead of the
  * clustering by a few batches. Four fifths of the estimate: room asked for
  * and not used is memory lost, and the first articles may be longer than
- * the rest. A failure is harmless: the tables then grow as articles come. */
+ * the rest. A failure is harmless: the tables then grow as articles come.
+ * Not in a windowed run. */
 static void reserve_for_input(run *R)
 {
     R->reserved = 1;
+    /* A windowed run holds only the window: room for the whole input
+     * would be memory that expiry can never give back. */
+    if (R->window)
+        return;
     uint64_t raw = reader_raw_bytes(&R->rd), total = R->inputs->total_size;
     if (!R->inputs->size_known || raw == 0 || R->rd.bytes == 0)
         return;
@@ -481,7 +570,7 @@ static void progress(run *R)
 static void summary(const run *R, const size_t *sizes)
 {
     size_t clusters = 0, largest = 0, grouped = 0;
-    for (size_t i = 0; i < R->arts.count; i++) {
+    for (size_t i = 0; !R->streaming && i < R->arts.count; i++) {
         const article *a = &R->arts.v[i];
         if (a->cluster == i) {
             clusters++;
@@ -500,9 +589,15 @@ static void summary(const run *R, const size_t *sizes)
          "%.0f MiB",
          R->added, plural(R->added), mb, secs, secs > 0 ? mb / secs : 0.0,
          peak);
-    diag("%zu cluster%s, the largest of %zu; %zu article%s in clusters of "
-         "two or more",
-         clusters, plural(clusters), largest, grouped, plural(grouped));
+    if (R->streaming)
+        diag("%zu cluster%s started, the largest %zu at once; %zu article%s "
+             "joined an earlier one; %zu expired",
+             R->started, plural(R->started), R->largest, R->joined,
+             plural(R->joined), R->expired);
+    else
+        diag("%zu cluster%s, the largest of %zu; %zu article%s in clusters "
+             "of two or more",
+             clusters, plural(clusters), largest, grouped, plural(grouped));
     diag("skipped %llu record%s and %llu file%s; %llu warning%s",
          (unsigned long long)R->skipped_records, plural(R->skipped_records),
          (unsigned long long)R->skipped_files, plural(R->skipped_files),
@@ -811,6 +906,11 @@ int cluster_run(const options *o)
              w);
         R.warnings++;
     }
+    if (o->time_field)
+        R.window = sheaf_index_params(R.idx)->window;
+    /* --strict writes all or nothing, so it cannot stream. */
+    R.streaming = R.window && o->format == FORMAT_TSV && !o->strict;
+    R.out = &out;
     /* Only a stored run has anything to save before it ends. */
     if (R.stored)
         interrupt_catch();
@@ -845,7 +945,8 @@ int cluster_run(const options *o)
             if (!a->earlier && a->cluster_size > sizes[a->cluster])
                 sizes[a->cluster] = a->cluster_size;
         }
-        output_write(&out, o->format, &R.arts, sizes);
+        if (!R.streaming)
+            output_write(&out, o->format, &R.arts, sizes);
         if (outfile_commit(&out) != 0) {
             status = EXIT_FATAL;
             if (R.stored && R.added)

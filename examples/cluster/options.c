@@ -466,14 +466,28 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
     return 0;
 }
 
+/* SHEAF_SIMD=scalar|avx2|avx512|auto forces the vector level that signs
+ * (the results are identical; for measuring and testing). The library
+ * never reads the environment: the tool does, and one this CPU lacks
+ * gets a warning and the best there is. */
+static void simd_from_environment(sheaf_params *p)
+{
+    const char *v = getenv("SHEAF_SIMD");
+    if (!v || !*v)
+        return;
+    sheaf_params q = *p;
+    if (sheaf_params_set(&q, "simd", v) != SHEAF_OK)
+        diag("warning: SHEAF_SIMD=%s: not one of auto, scalar, avx2, "
+             "avx512; using auto", v);
+    else if (!sheaf_simd_supported(q.simd))
+        diag("warning: SHEAF_SIMD=%s: this CPU lacks it; using auto", v);
+    else
+        *p = q;
+}
+
 /* Checks across options, each naming the options involved. */
 static int check(options *o)
 {
-    if (o->params.mode == SHEAF_MODE_STORY && o->index) {
-        diag("--mode story cannot be used with --index yet: story indexes "
-             "are kept in memory only");
-        return -1;
-    }
     /* A mode has its own defaults (story: a cosine threshold, fewer
      * hashes); what was given on the command line stays. */
     if (o->params.mode != SHEAF_MODE_NEAR) {
@@ -506,11 +520,12 @@ static int check(options *o)
              o->time_field);
         return -1;
     }
+    simd_from_environment(&o->params);
     /* The library has the last word; the checks above name the option
      * for everything it is documented to reject. */
     int rc = sheaf_params_validate(p);
     if (rc != SHEAF_OK) {
-        diag("invalid parameters: %s", sheaf_strerror(rc));
+        diag("invalid parameters: --%s", sheaf_errmsg());
         return -1;
     }
     return 0;

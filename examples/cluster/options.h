@@ -58,7 +58,7 @@ int options_parse(options *o, int argc, char **argv);
 /* The help of `sheaf cluster`. */
 void options_help(FILE *f);
 
-/* "sheaf 0.2.0 (library 0.2.0)" and the like. */
+/* "sheaf 0.3.0 (library 0.3.0)" and the like. */
 void options_version(FILE *f);
 
 /* A --window value as the option would be written: "72h", "90m", "45s";

@@ -152,15 +152,6 @@ typedef struct sheaf__kernels {
 extern const sheaf__kernels sheaf__kernels_avx2;
 extern const sheaf__kernels sheaf__kernels_avx512;
 
-/* The level signing uses: the best the CPU has, or the one the environment
- * variable SHEAF_SIMD (scalar, avx2, avx512) asks for when the CPU has it
- * (else the best, with one warning on stderr). Chosen once, on first use,
- * safely from any thread: the library's only global state. */
-sheaf__simd_level sheaf__simd_level_get(void);
-
-/* The kernels of sheaf__simd_level_get(); NULL for the scalar reference. */
-const sheaf__kernels *sheaf__simd_active(void);
-
 /* The kernels of a level; NULL for the scalar reference and for a level
  * this CPU (or this build) lacks. */
 const sheaf__kernels *sheaf__simd_kernels(sheaf__simd_level level);

@@ -23,10 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHEAF__NO_DOC UINT32_MAX /* marks an empty slot */
-/* Document numbers are below this: a slot is empty when the high half of
- * its number is all ones, one 16-bit comparison per probe. */
-#define SHEAF__MAX_DOCS 0xffff0000u
+#include "model/model.h"
+
+#define SHEAF__NO_DOC SHEAF__NONE /* marks an empty slot */
+/* Document numbers are below SHEAF__MAX_DOCS: a slot is empty when the
+ * high half of its number is all ones, one 16-bit comparison per probe. */
 
 /* The complement of the document number, in two halves: the slot takes 6
  * bytes, aligned to 2, and an all-zero slot is empty (SHEAF__NO_DOC). */

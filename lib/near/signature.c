@@ -14,8 +14,10 @@
 
 #include "text/normalize.h"
 #include "sheaf.h"
-#include "near/signature_internal.h"
+#include "common/error.h"
+#include "common/params.h"
 #include "common/simd.h"
+#include "near/near.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -98,10 +100,10 @@ static uint32_t list_entry(const uint8_t *lists, uint32_t bins, uint32_t t,
 
 static void rank_lists(sheaf_hasher *h)
 {
-    const uint32_t bins = h->params.num_hashes;
+    const uint32_t bins = h->num_hashes;
     const uint32_t len = sheaf__dens_list_len(bins);
     const uint32_t width = bins <= 256 ? 1 : 2;
-    const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
+    const uint64_t key = h->seed ^ STREAM_DENSIFY;
     uint8_t *lists = (uint8_t *)h->table;
 
     for (uint32_t j = 0; j < bins; j++) {
@@ -130,15 +132,26 @@ static void rank_lists(sheaf_hasher *h)
     }
 }
 
-int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p)
+/* The level a hasher signs with: the one asked for, or the best there is. */
+static uint8_t level_of(sheaf_simd simd)
 {
-    if (!h)
-        return SHEAF_EINVAL;
-    int rc = sheaf_params_validate(p);
-    if (rc != SHEAF_OK)
-        return rc;
+    if (simd != SHEAF_SIMD_AUTO)
+        return (uint8_t)(simd - 1);
+    sheaf__simd_level l = SHEAF__SIMD_AVX512;
+    while (l > SHEAF__SIMD_SCALAR && !sheaf__simd_available(l))
+        l = (sheaf__simd_level)(l - 1);
+    return (uint8_t)l;
+}
+
+void sheaf__hasher_init(sheaf_hasher *h, const sheaf_params *p)
+{
     memset(h, 0, sizeof *h);
-    h->params = *p;
+    h->seed = p->seed;
+    h->num_hashes = p->num_hashes;
+    h->shingle_size = p->shingle_size;
+    h->scheme = (uint8_t)p->scheme;
+    h->shingle_kind = (uint8_t)p->shingle_kind;
+    h->level = level_of(p->simd);
     if (p->scheme == SHEAF_SCHEME_MINHASH) {
         uint64_t state = p->seed ^ STREAM_COEFFS;
         for (uint32_t i = 0; i < p->num_hashes; i++) {
@@ -148,7 +161,16 @@ int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *p)
     } else {
         rank_lists(h);
     }
-    return SHEAF_OK;
+}
+
+int sheaf_hasher_init(sheaf_hasher *h, const sheaf_params *in)
+{
+    sheaf_params p;
+    int rc = h ? sheaf__params_load(in, &p)
+               : sheaf__fail(SHEAF_EINVAL, "hasher_init: NULL hasher");
+    if (rc == SHEAF_OK)
+        sheaf__hasher_init(h, &p);
+    return sheaf__ret(rc);
 }
 
 /* Running state of one signature while its shingles stream in. */
@@ -164,7 +186,7 @@ typedef struct sketch {
  * the low half competes for its minimum. */
 static void update_oph(sketch *s, const uint64_t *sh, size_t n)
 {
-    uint32_t bins = s->h->params.num_hashes;
+    uint32_t bins = s->h->num_hashes;
     uint32_t *v = s->v;
     uint8_t *filled = s->filled;
     /* The minimum is taken without a branch: whether a value is a new
@@ -198,7 +220,7 @@ static void update_minhash(sketch *s, const uint64_t *sh, size_t n)
 {
     const sheaf_hasher *h = s->h;
     const uint64_t *mult = h->table, *add = h->table + SHEAF_MAX_HASHES;
-    uint32_t k = h->params.num_hashes;
+    uint32_t k = h->num_hashes;
     for (size_t j = 0; j < n; j++) {
         uint64_t x = sh[j];
         for (uint32_t i = 0; i < k; i++) {
@@ -212,11 +234,11 @@ static void update_minhash(sketch *s, const uint64_t *sh, size_t n)
 static void update(sketch *s, const uint64_t *sh, size_t n)
 {
     s->count += n;
-    if (s->h->params.scheme == SHEAF_SCHEME_OPH)
+    if (s->h->scheme == SHEAF_SCHEME_OPH)
         update_oph(s, sh, n);
     else if (s->kr)
         s->kr->minhash(s->h->table, s->h->table + SHEAF_MAX_HASHES,
-                       s->h->params.num_hashes, sh, n, s->v);
+                       s->h->num_hashes, sh, n, s->v);
     else
         update_minhash(s, sh, n);
 }
@@ -248,7 +270,7 @@ static void empty_bins(const uint8_t *filled, uint32_t bins, uint64_t *out)
 static void densify(sketch *s)
 {
     const sheaf_hasher *h = s->h;
-    const uint32_t bins = h->params.num_hashes, words = (bins + 63) / 64;
+    const uint32_t bins = h->num_hashes, words = (bins + 63) / 64;
     const uint32_t len = sheaf__dens_list_len(bins);
     const uint8_t *lists = (const uint8_t *)h->table;
     const uint8_t *filled = s->filled;
@@ -278,7 +300,7 @@ static void densify(sketch *s)
             /* None of the listed bins is filled, so few are: rank them,
              * from the bitmap. */
             uint32_t j = 64 * w + (uint32_t)__builtin_ctzll(m);
-            const uint64_t key = h->params.seed ^ STREAM_DENSIFY;
+            const uint64_t key = h->seed ^ STREAM_DENSIFY;
             uint64_t best = UINT64_MAX;
             if (!ranked++)
                 empty_bins(filled, bins, empty);
@@ -301,7 +323,7 @@ static void densify(sketch *s)
 static void combine_all(const sketch *s, const uint64_t *units, size_t n,
                         uint64_t *out)
 {
-    const sheaf_params *p = &s->h->params;
+    const sheaf_hasher *p = s->h;
     if (s->kr) {
         s->kr->combine(units, n, p->shingle_size, p->seed, out);
         return;
@@ -325,13 +347,13 @@ static void combine_all(const sketch *s, const uint64_t *units, size_t n,
  * for the next chunk. Returns how many are kept. */
 static size_t slide(sketch *s, uint64_t *units, size_t have, uint64_t *sh)
 {
-    uint32_t k = s->h->params.shingle_size;
+    uint32_t k = s->h->shingle_size;
     if (have < k)
         return have;
     size_t n = have - k + 1;
-    if (s->kr && s->h->params.scheme == SHEAF_SCHEME_OPH) {
+    if (s->kr && s->h->scheme == SHEAF_SCHEME_OPH) {
         /* The kernel bins each shingle as it hashes it. */
-        s->kr->oph(units, n, k, s->h->params.seed, s->h->params.num_hashes,
+        s->kr->oph(units, n, k, s->h->seed, s->h->num_hashes,
                    s->v, s->filled);
         s->count += n;
     } else {
@@ -346,7 +368,7 @@ static size_t slide(sketch *s, uint64_t *units, size_t have, uint64_t *sh)
 static void short_text(sketch *s, const uint64_t *units, size_t have)
 {
     if (s->count == 0 && have > 0) {
-        uint64_t sh = combine(units, (uint32_t)have, s->h->params.seed);
+        uint64_t sh = combine(units, (uint32_t)have, s->h->seed);
         update(s, &sh, 1);
     }
 }
@@ -355,7 +377,7 @@ static void short_text(sketch *s, const uint64_t *units, size_t have)
  * a text of fewer than k words is one shingle of all its words. */
 static void shingle_words(sketch *s, sheaf__scan *scan)
 {
-    const sheaf_params *p = &s->h->params;
+    const sheaf_hasher *p = s->h;
     /* Words of the previous chunk still in the window come first. */
     uint64_t words[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK];
     uint64_t sh[CHUNK];
@@ -383,7 +405,7 @@ static size_t next_words_simd(const sheaf__kernels *kr, const char *text,
 /* shingle_words on a SIMD level. */
 static void shingle_words_simd(sketch *s, const char *text, size_t len)
 {
-    const sheaf_params *p = &s->h->params;
+    const sheaf_hasher *p = s->h;
     uint64_t words[SHEAF_MAX_SHINGLE_SIZE - 1 + SHEAF__TOKENS + SHEAF__LANES];
     uint64_t sh[SHEAF__TOKENS + SHEAF__LANES];
     sheaf__xxh3_keys keys;
@@ -424,7 +446,7 @@ size_t sheaf__words_level(const char *text, size_t len, uint64_t seed,
  * like words. */
 static void shingle_chars(sketch *s, sheaf__scan *scan)
 {
-    const sheaf_params *p = &s->h->params;
+    const sheaf_hasher *p = s->h;
     uint32_t cps[CHUNK];
     uint64_t hashes[SHEAF_MAX_SHINGLE_SIZE - 1 + CHUNK + SHEAF__LANES];
     uint64_t sh[CHUNK + SHEAF__LANES];
@@ -445,7 +467,7 @@ static int sign(const sheaf_hasher *h, const char *text, size_t len,
 {
     if (!h || !out || (!text && len))
         return SHEAF_EINVAL;
-    const sheaf_params *p = &h->params;
+    const sheaf_hasher *p = h;
     sketch s;
     s.h = h;
     s.kr = kr;
@@ -476,10 +498,20 @@ static int sign(const sheaf_hasher *h, const char *text, size_t len,
     return SHEAF_OK;
 }
 
+int sheaf__sign(const sheaf_hasher *h, const char *text, size_t len,
+                sheaf_signature *out)
+{
+    return sign(h, text, len, out,
+                sheaf__simd_kernels((sheaf__simd_level)h->level));
+}
+
 int sheaf_hasher_sign(const sheaf_hasher *h, const char *text, size_t len,
                       sheaf_signature *out)
 {
-    return sign(h, text, len, out, sheaf__simd_active());
+    if (!h || !out || (!text && len))
+        return sheaf__ret(sheaf__fail(SHEAF_EINVAL,
+                                      "hasher_sign: NULL argument"));
+    return sheaf__ret(sheaf__sign(h, text, len, out));
 }
 
 int sheaf__hasher_sign_level(const sheaf_hasher *h, const char *text,
@@ -491,12 +523,19 @@ int sheaf__hasher_sign_level(const sheaf_hasher *h, const char *text,
     return sign(h, text, len, out, sheaf__simd_kernels(level));
 }
 
-int sheaf_sign(const sheaf_params *p, const char *text, size_t len,
+int sheaf_sign(const sheaf_params *in, const char *text, size_t len,
                sheaf_signature *out)
 {
-    sheaf_hasher h;
-    int rc = sheaf_hasher_init(&h, p);
-    return rc == SHEAF_OK ? sheaf_hasher_sign(&h, text, len, out) : rc;
+    sheaf_params p;
+    int rc = sheaf__params_load(in, &p);
+    if (rc == SHEAF_OK && (!out || (!text && len)))
+        rc = sheaf__fail(SHEAF_EINVAL, "sign: NULL argument");
+    if (rc == SHEAF_OK) {
+        sheaf_hasher h;
+        sheaf__hasher_init(&h, &p);
+        rc = sheaf__sign(&h, text, len, out);
+    }
+    return sheaf__ret(rc);
 }
 
 int sheaf__signature_compatible(const sheaf_signature *sig,
@@ -521,16 +560,19 @@ int sheaf_signature_similarity(const sheaf_signature *a,
 {
     if (!a || !b || !similarity || a->num_hashes < 1 ||
         a->num_hashes > SHEAF_MAX_HASHES)
-        return SHEAF_EINVAL;
+        return sheaf__ret(sheaf__fail(
+            SHEAF_EINVAL, "signature_similarity: NULL or not a signature"));
     if (a->seed != b->seed || a->num_hashes != b->num_hashes ||
         a->scheme != b->scheme || a->shingle_kind != b->shingle_kind ||
         a->shingle_size != b->shingle_size)
-        return SHEAF_EMISMATCH;
+        return sheaf__ret(sheaf__fail(
+            SHEAF_EMISMATCH,
+            "signature_similarity: signatures made with other parameters"));
     if (a->num_shingles == 0 || b->num_shingles == 0) {
         *similarity = 0.0;
-        return SHEAF_OK;
+        return sheaf__ret(SHEAF_OK);
     }
     uint32_t same = sheaf__count_equal(a->values, b->values, a->num_hashes);
     *similarity = (double)same / a->num_hashes;
-    return SHEAF_OK;
+    return sheaf__ret(SHEAF_OK);
 }
