@@ -236,16 +236,13 @@ static int parse_duration(const char *opt, const char *s, int64_t *out)
 
 void options_format_duration(int64_t seconds, char *buf, size_t n)
 {
-    if (seconds != 0 && seconds % 86400 == 0)
-        snprintf(buf, n, "%lldd", (long long)(seconds / 86400));
-    else if (seconds != 0 && seconds % 3600 == 0)
-        snprintf(buf, n, "%lldh", (long long)(seconds / 3600));
-    else if (seconds != 0 && seconds % 60 == 0)
-        snprintf(buf, n, "%lldm", (long long)(seconds / 60));
-    else if (seconds != 0)
-        snprintf(buf, n, "%llds", (long long)seconds);
-    else
-        snprintf(buf, n, "0");
+    /* As the library writes the window parameter, so that messages and
+     * sheaf_params_format agree. */
+    sheaf_params p;
+    sheaf_params_init(&p);
+    p.window = seconds;
+    if (sheaf_params_format(&p, "window", buf, n) != SHEAF_OK && n)
+        buf[0] = 0;
 }
 
 static int parse_shingle(const char *opt, const char *s, sheaf_params *p)
