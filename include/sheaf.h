@@ -490,7 +490,10 @@ SHEAF_API int sheaf_index_remove(sheaf_index *idx, const char *id);
 SHEAF_API int sheaf_index_expire(sheaf_index *idx, int64_t before,
                                  size_t *removed);
 
-/* The latest publication time added so far; SHEAF_NO_TIME when none. */
+/* The latest publication time added so far; SHEAF_NO_TIME when none. A
+ * reopened index knows the times of the articles it holds, so after the
+ * newest was removed it may say an earlier time than the index that
+ * removed it. */
 SHEAF_API int64_t sheaf_index_newest_time(const sheaf_index *idx);
 
 /* The cluster of article id into *cluster. SHEAF_ENOTFOUND when absent. */
@@ -506,7 +509,8 @@ SHEAF_API int sheaf_index_cluster_members(const sheaf_index *idx,
                                           size_t *count);
 
 /* Call each(ctx, name, size) for every cluster, in the order the clusters
- * were made, under the index's read lock: each must not call functions
+ * were made (in a reopened index: the order of their earliest member it
+ * holds), under the index's read lock: each must not call functions
  * that modify idx. A nonzero return from each stops the walk and is
  * returned. */
 SHEAF_API int sheaf_index_clusters(const sheaf_index *idx,
