@@ -455,7 +455,9 @@ rc_is 0
 out_lines 5
 
 name="message limit per file"
-cp "$SHEAF" "$T/junk.jsonl" # binary garbage, deterministic for a build
+# Binary garbage, deterministic for a build; without NUL bytes, which end
+# a JSONL file at once (tested below).
+tr -d '\000' <"$SHEAF" >"$T/junk.jsonl"
 run cluster "$T/junk.jsonl" "$T/basic.jsonl"
 rc_is 1
 out_is "a1	a1" "b1	b1" "a2	a1" "b2	b1" "c1	c1"
@@ -924,6 +926,27 @@ out_has "w2	w1"
 printf '%s\n' "$FOX" >"$T/fox1.txt"
 run cluster --quiet --time-field at --window 1h "$T/window.jsonl" "$T/fox1.txt"
 out_has "$T/fox1.txt	w2"
+
+# A NUL byte is not text: the file ends there with FILE:LINE, within
+# seconds even for an endless input; the lines before it are kept.
+name="NUL bytes"
+run cluster --quiet --input-format jsonl /dev/zero
+rc_is 1
+err_has "/dev/zero:1: NUL byte: not text; rest of file skipped"
+"$SHEAF" cluster --quiet </dev/zero >/dev/null 2>"$T/nul.err"
+check "standard input of NUL bytes ends" grep -q "<stdin>:1: NUL byte: not text" "$T/nul.err"
+printf '{"id":"a","text":"%s"}\n{"id":"b","text":"x\0y"}\n{"id":"c","text":"z"}\n' "$FOX" >"$T/nul.jsonl"
+run cluster --quiet "$T/nul.jsonl"
+rc_is 1
+out_is "a	a"
+err_has "nul.jsonl:2: NUL byte: not text; rest of file skipped"
+
+# Control bytes in names reach the terminal escaped, never raw.
+name="control bytes in messages"
+run cluster --quiet "$T/no$(printf '\033')[31mfile"
+rc_is 1
+err_has 'no\x1B[31mfile: '
+check "no raw ESC on stderr" sh -c "! grep -q \"$(printf '\033')\" '$T/err'"
 
 # ------------------------------------------------------- the stored index
 

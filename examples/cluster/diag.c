@@ -17,14 +17,28 @@ void diag_progress_clear(void)
     }
 }
 
+/* msg with every control byte (C0, DEL) written as \xHH: file names and
+ * ids come from outside, and an ESC sequence in one must not reach the
+ * terminal. A backslash stays as it is. */
+static void put_escaped(const char *msg)
+{
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02X", *p);
+        else
+            fputc(*p, stderr);
+}
+
 void diag(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     diag_progress_clear();
-    fputs("sheaf: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fputs("sheaf: ", stderr);
+    put_escaped(msg);
     fputc('\n', stderr);
 }
 

@@ -133,6 +133,7 @@ static int open_next(reader *r, batch *b)
     r->line = 0;
     r->line_bytes = 0;
     r->skipping = 0;
+    r->nul = 0;
     r->jsonl = r->inputs->files[r->cur].jsonl;
     r->src = bsrc_open(&r->inputs->files[r->cur], r->threaded, msg, sizeof msg);
     if (!r->src)
@@ -168,6 +169,13 @@ static void grow(reader *r, batch *b)
         cap = b->used + MIN_READ;
     b->cap = cap;
     b->block = xreallocarray(b->block, b->cap, 1);
+}
+
+/* The failure of a JSONL file whose text stops at a NUL byte, in the
+ * line after the last one read. */
+static void end_at_nul(reader *r, batch *b)
+{
+    add_failure(r, b, r->line + 1, "NUL byte: not text; rest of file skipped");
 }
 
 size_t reader_fill(reader *r, batch *b)
@@ -213,6 +221,12 @@ size_t reader_fill(reader *r, batch *b)
                 break;
             continue;
         }
+        if (r->nul) {
+            end_at_nul(r, b);
+            b->used = scan = start;
+            close_input(r);
+            continue;
+        }
         if (b->cap - b->used < MIN_READ) {
             if (b->count > 0)
                 break; /* hand over; the unfinished record is carried */
@@ -229,8 +243,14 @@ size_t reader_fill(reader *r, batch *b)
         ssize_t n = bsrc_read(r->src, b->block + b->used,
                               read_size(r, b, b->used - start));
         if (n > 0) {
-            b->used += (size_t)n;
             r->bytes += (uint64_t)n;
+            /* A NUL byte is not JSONL text: what precedes it is read, and
+             * the file ends there (/dev/zero would otherwise never end).
+             * A text file is one record, checked whole (batch.c). */
+            char *z = r->jsonl ? memchr(b->block + b->used, 0, (size_t)n)
+                               : NULL;
+            r->nul = z != NULL;
+            b->used = z ? (size_t)(z - b->block) : b->used + (size_t)n;
             if (!r->jsonl && b->used - start > r->max_record) {
                 char size[32];
                 add_failure(r, b, 0,

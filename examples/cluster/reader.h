@@ -26,6 +26,7 @@ typedef struct reader {
     uint64_t line;       /* lines begun in the open input */
     uint64_t line_bytes; /* bytes of those lines, newlines included */
     int skipping;        /* discarding the rest of an over-long line */
+    int nul;             /* a NUL byte ends the file's text at b->used */
     char *carry;         /* bytes read but not yet made records */
     size_t carry_len;
     size_t carry_cap;
