@@ -205,35 +205,6 @@ static int parse_size(const char *opt, const char *s, size_t *out)
     return 0;
 }
 
-/* A duration: whole seconds, or a whole number of seconds, minutes, hours
- * or days with the suffix s, m, h or d. */
-static int parse_duration(const char *opt, const char *s, int64_t *out)
-{
-    static const struct {
-        char suffix;
-        int64_t seconds;
-    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
-    const char *want = "a duration (72h, 3d, 90m, 3600s or seconds)";
-    char *end;
-    if (*s < '0' || *s > '9')
-        return bad(opt, s, want);
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    int64_t unit = 1;
-    if (*end) {
-        size_t i = 0, n = sizeof units / sizeof units[0];
-        while (i < n && units[i].suffix != *end)
-            i++;
-        if (i == n || end[1])
-            return bad(opt, s, want);
-        unit = units[i].seconds;
-    }
-    if (errno || v > (unsigned long long)(INT64_MAX / unit))
-        return bad(opt, s, want);
-    *out = (int64_t)v * unit;
-    return 0;
-}
-
 void options_format_duration(int64_t seconds, char *buf, size_t n)
 {
     /* As the library writes the window parameter, so that messages and
@@ -245,24 +216,14 @@ void options_format_duration(int64_t seconds, char *buf, size_t n)
         buf[0] = 0;
 }
 
-static int parse_shingle(const char *opt, const char *s, sheaf_params *p)
+/* A parameter of the library, set through its table (common/params.c),
+ * which also words the complaint: "--window: '1x' is not a duration ...". */
+static int set_param(sheaf_params *p, const char *name, const char *v)
 {
-    const char *colon = strchr(s, ':');
-    const char *want = "word:K or char:K with K in 1..32";
-    if (!colon)
-        return bad(opt, s, want);
-    size_t n = (size_t)(colon - s);
-    if (n == 4 && memcmp(s, "word", 4) == 0)
-        p->shingle_kind = SHEAF_SHINGLE_WORD;
-    else if (n == 4 && memcmp(s, "char", 4) == 0)
-        p->shingle_kind = SHEAF_SHINGLE_CHAR;
-    else
-        return bad(opt, s, want);
-    uint64_t k;
-    if (parse_u64(colon + 1, &k) || k < 1 || k > SHEAF_MAX_SHINGLE_SIZE)
-        return bad(opt, s, want);
-    p->shingle_size = (uint32_t)k;
-    return 0;
+    if (sheaf_params_set(p, name, v) == SHEAF_OK)
+        return 0;
+    diag("--%s", sheaf_errmsg());
+    return -1;
 }
 
 /* Which option an argument is, and the value it takes if it takes one. */
@@ -393,39 +354,19 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
     case OPT_MAX_RECORD:
         return parse_size(opt, v, &o->max_record);
     case OPT_MODE:
-        if (strcmp(v, "near") == 0)
-            p->mode = SHEAF_MODE_NEAR;
-        else if (strcmp(v, "story") == 0)
-            p->mode = SHEAF_MODE_STORY;
-        else
-            return bad(opt, v, "near or story");
         o->given |= GIVEN_MODE;
-        return 0;
-    case OPT_THRESHOLD: {
-        char *end;
-        errno = 0;
-        double t = strtod(v, &end);
-        if (!*v || *end || errno || !(t > 0.0 && t <= 1.0))
-            return bad(opt, v, "a number in (0, 1]");
-        p->threshold = t;
+        return set_param(p, "mode", v);
+    case OPT_THRESHOLD:
         o->given |= GIVEN_THRESHOLD;
-        return 0;
-    }
-    case OPT_CONTRAST: {
-        char *end;
-        errno = 0;
-        double c = strtod(v, &end);
-        if (!*v || *end || errno || !(c >= 0.0 && c <= 1.0))
-            return bad(opt, v, "a number in [0, 1]");
-        p->contrast = c;
-        return 0;
-    }
+        return set_param(p, "threshold", v);
+    case OPT_CONTRAST:
+        return set_param(p, "contrast", v);
     case OPT_SHINGLE:
         o->given |= GIVEN_SHINGLE;
-        return parse_shingle(opt, v, p);
+        return set_param(p, "shingle", v);
     case OPT_HASHES:
         o->given |= GIVEN_HASHES;
-        return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->num_hashes);
+        return set_param(p, "hashes", v);
     case OPT_BANDS:
         o->given |= GIVEN_BANDS;
         return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->bands);
@@ -433,13 +374,11 @@ static int apply(options *o, opt_id id, const char *opt, const char *v)
         o->given |= GIVEN_BANDS;
         return parse_uint(opt, v, 1, SHEAF_MAX_HASHES, &p->rows);
     case OPT_SEED:
-        if (parse_u64(v, &p->seed))
-            return bad(opt, v, "a whole number in 0..2^64-1");
         o->given |= GIVEN_SEED;
-        return 0;
+        return set_param(p, "seed", v);
     case OPT_WINDOW:
         o->given |= GIVEN_WINDOW;
-        return parse_duration(opt, v, &p->window);
+        return set_param(p, "window", v);
     case OPT_INDEX:
         if (!*v)
             return bad(opt, v, "a file name");
