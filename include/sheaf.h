@@ -531,6 +531,29 @@ SHEAF_API int sheaf_index_clusters(const sheaf_index *idx,
  * made. */
 SHEAF_API int sheaf_index_reserve(sheaf_index *idx, size_t articles);
 
+/* Check the index stored at path, changing nothing: the LMDB file's
+ * pages in use, the parameters, and every article's record (checksum,
+ * fields, the engine's payload). report(ctx, what) is called for each
+ * damaged part found, what naming the file and the part ("PATH: record 17:
+ * damaged (checksum)"); report may be NULL. SHEAF_OK when sound,
+ * SHEAF_ECORRUPT when anything is damaged, else the errors of
+ * sheaf_index_open read-only (SHEAF_ENOTFOUND, SHEAF_EIO, SHEAF_ENOMEM).
+ * Beside a writer it sees the last commit. Thread-safe. */
+SHEAF_API int sheaf_index_verify(const char *path,
+                                 void (*report)(void *ctx, const char *what),
+                                 void *ctx);
+
+/* Every article stored at path, in the order it was added: each(ctx, id,
+ * cluster) with its id and its cluster's name, both valid during the call.
+ * The index is checked first as sheaf_index_open read-only checks it, so
+ * a damaged one gives its error (SHEAF_ECORRUPT, ...) before any call. A
+ * nonzero return from each stops the walk and is returned. Changes
+ * nothing; thread-safe. */
+SHEAF_API int sheaf_index_dump(const char *path,
+                               int (*each)(void *ctx, const char *id,
+                                           const char *cluster),
+                               void *ctx);
+
 /* Articles and clusters currently in the index (0 for a NULL idx). */
 SHEAF_API size_t sheaf_index_size(const sheaf_index *idx);
 SHEAF_API size_t sheaf_index_cluster_count(const sheaf_index *idx);

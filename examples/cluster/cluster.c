@@ -56,8 +56,7 @@
  * while this many cost about a second of work to redo. */
 #define GROUP_ARTICLES 10000
 
-/* Separates an id from what makes its key unique (see the top). */
-#define KEY_SEP '\x1F'
+#define KEY_SEP CLUSTER_KEY_SEP
 
 typedef struct run {
     const options *opt;
@@ -792,7 +791,9 @@ static int open_index(run *R)
              path);
         return EXIT_FATAL;
     case SHEAF_ECORRUPT:
-        diag("%s: the index is damaged, or not a sheaf index", path);
+        diag("%s: the index is damaged, or not a sheaf index (%s); nothing "
+             "was read or changed",
+             path, sheaf_errmsg());
         return EXIT_FATAL;
     case SHEAF_EMISMATCH:
         /* Opening without parameters compares none: the format differs. */

@@ -8,6 +8,7 @@
 
 #include "cluster.h"
 #include "diag.h"
+#include "index_cmd.h"
 #include "options.h"
 #include "xalloc.h"
 
@@ -19,6 +20,8 @@ static void help(FILE *f)
           "Commands:\n"
           "  cluster [FILE|DIR]...  cluster articles and print each one's\n"
           "                         cluster ('sheaf cluster --help' for more)\n"
+          "  index verify|dump PATH check a stored index, or list its\n"
+          "                         articles ('sheaf index --help')\n"
           "\n"
           "Options:\n"
           "  -h, --help     show this help and exit\n"
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
         strcmp(cmd, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "cluster") == 0)
             options_help(stdout);
+        else if (argc > 2 && strcmp(argv[2], "index") == 0)
+            index_help(stdout);
         else
             help(stdout);
         return flushed();
@@ -55,6 +60,8 @@ int main(int argc, char **argv)
         options_version(stdout);
         return flushed();
     }
+    if (strcmp(cmd, "index") == 0)
+        return index_main(argc - 1, argv + 1);
     if (strcmp(cmd, "cluster") != 0) {
         diag("unknown command '%s'", cmd);
         fputs("Try 'sheaf --help'.\n", stderr);

@@ -6,6 +6,7 @@
  * add.c     adding and querying: analyse without the lock, decide with it
  * remove.c  removal, expiry and reservation
  * open.c    the stored index: open, reload, groups
+ * inspect.c a stored index read for people: verify, dump
  *
  * Every modifying call makes every allocation it may need (model, engine),
  * then writes to the store, and only then changes memory, so an error
@@ -59,6 +60,10 @@ void sheaf__index_unlock(const sheaf_index *idx);
 
 sheaf__work *sheaf__work_take(sheaf_index *idx);
 void sheaf__work_give(sheaf_index *idx, sheaf__work *w);
+
+/* open.c: sheaf_index_open, for the library's own use. */
+int sheaf__index_open(const char *path, const sheaf_params *p, unsigned flags,
+                      sheaf_index **out);
 
 /* open.c: before every modifying call, under the write lock. */
 int sheaf__index_ready(sheaf_index *idx);

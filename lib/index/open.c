@@ -51,7 +51,7 @@ static int reload(sheaf_index *idx)
 {
     int rc = sheaf__index_clear(idx);
     if (rc == SHEAF_OK)
-        rc = sheaf__store_load(idx->store, restore_one, idx);
+        rc = sheaf__store_load(idx->store, restore_one, NULL, idx);
     idx->stale = rc != SHEAF_OK;
     return rc;
 }
@@ -92,6 +92,17 @@ static int settle_params(sheaf__store *s, const char *path,
                          sheaf_params *have)
 {
     int rc = sheaf__store_get_params(s, have);
+    size_t stored = 0;
+    /* Parameters are written right after the tables are made: only a
+     * process killed in between leaves none, and no article. */
+    int counted = rc == SHEAF_ENOTFOUND ? sheaf__store_count(s, &stored)
+                                        : SHEAF_OK;
+    if (counted != SHEAF_OK)
+        return counted;
+    if (rc == SHEAF_ENOTFOUND && stored)
+        return sheaf__fail(SHEAF_ECORRUPT,
+                           "%s: damaged index: %zu articles but no parameters",
+                           path, stored);
     if (rc == SHEAF_ENOTFOUND && want && !readonly) {
         *have = *want;
         return sheaf__store_put_params(s, want);
@@ -139,13 +150,17 @@ static int open_stored(sheaf__store *store, const char *path,
 int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
                      sheaf_index **out)
 {
+    return sheaf__ret(sheaf__index_open(path, p, flags, out));
+}
+
+int sheaf__index_open(const char *path, const sheaf_params *p, unsigned flags,
+                      sheaf_index **out)
+{
     if (!path || !*path || !out)
-        return sheaf__ret(sheaf__fail(SHEAF_EINVAL, "%s",
-                                      !out ? "out is NULL"
-                                           : "the path is NULL or empty"));
+        return sheaf__fail(SHEAF_EINVAL, "%s",
+                           !out ? "out is NULL" : "the path is NULL or empty");
     if (flags & ~(unsigned)SHEAF_OPEN_READONLY)
-        return sheaf__ret(sheaf__fail(SHEAF_EINVAL, "unknown flags %#x",
-                                      flags));
+        return sheaf__fail(SHEAF_EINVAL, "unknown flags %#x", flags);
     sheaf_params want;
     int rc = p ? sheaf__params_load(p, &want) : SHEAF_OK;
     if (rc == SHEAF_OK && p && want.mode == SHEAF_MODE_NEAR)
@@ -156,7 +171,7 @@ int sheaf_index_open(const char *path, const sheaf_params *p, unsigned flags,
         rc = sheaf__store_open(path, readonly, &store);
     if (rc == SHEAF_OK)
         rc = open_stored(store, path, p ? &want : NULL, readonly, out);
-    return sheaf__ret(rc);
+    return rc;
 }
 
 /* ------------------------------------------------------------- groups */

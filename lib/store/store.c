@@ -85,6 +85,26 @@ static int failed(const sheaf__store *s, int rc)
 
 /* -------------------------------------------------------- open, close */
 
+/* The file LMDB is about to map, checked (store/check.c) unless this open
+ * created it: LMDB would take an empty file for a new index, and follows
+ * whatever a damaged page says. */
+static int check_file(const sheaf__store *s)
+{
+    if (s->created)
+        return SHEAF_OK;
+    int fd = s->lock_fd;
+    if (s->readonly && (fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT
+                   ? sheaf__fail(SHEAF_ENOTFOUND,
+                                 "%s: no index is stored there", s->path)
+                   : sheaf__fail(SHEAF_EIO, "%s: %s", s->path,
+                                 strerror(errno));
+    int rc = sheaf__store_check(fd, s->path);
+    if (fd != s->lock_fd)
+        close(fd);
+    return rc;
+}
+
 int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
 {
     size_t path_len = strlen(path);
@@ -118,6 +138,10 @@ int sheaf__store_open(const char *path, int readonly, sheaf__store **out)
             free(s);
             return rc;
         }
+    }
+    if ((rc = check_file(s)) != SHEAF_OK) {
+        sheaf__store_discard(s, path);
+        return rc;
     }
     if (!readonly) { /* under the flock: no other writer is creating it */
         char *lock = lock_path(path);
@@ -267,6 +291,7 @@ int sheaf__store_del(sheaf__store *s, uint64_t seq)
 
 int sheaf__store_load(sheaf__store *s,
                       int (*each)(void *ctx, const sheaf__stored_doc *d),
+                      void (*damaged)(void *ctx, uint64_t seq, int code),
                       void *ctx)
 {
     MDB_txn *txn;
@@ -281,22 +306,53 @@ int sheaf__store_load(sheaf__store *s,
     uint8_t scratch[SHEAF__V1_SCRATCH];
     MDB_val k, v;
     int code = SHEAF_OK;
+    size_t found = 0;
+    int any_bad = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
          rc == MDB_SUCCESS && code == SHEAF_OK;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         sheaf__stored_doc d;
-        code = k.mv_size == 8 ? sheaf__record_read_doc(seq_of(k.mv_data),
-                                                       v.mv_data, v.mv_size,
-                                                       scratch, &d)
+        uint64_t seq = k.mv_size == 8 ? seq_of(k.mv_data) : 0;
+        code = k.mv_size == 8 ? sheaf__record_read_doc(seq, v.mv_data,
+                                                       v.mv_size, scratch, &d)
                               : SHEAF_ECORRUPT;
+        found++;
         if (code == SHEAF_OK)
             code = each(ctx, &d);
+        else if (damaged && (code == SHEAF_ECORRUPT ||
+                             code == SHEAF_EMISMATCH)) {
+            damaged(ctx, seq, code);
+            any_bad = 1;
+            code = SHEAF_OK;
+        }
     }
     if (code == SHEAF_OK && rc != MDB_NOTFOUND)
         code = failed(s, rc);
+    MDB_stat st;
+    if (code == SHEAF_OK && (rc = mdb_stat(txn, s->docs, &st)) != MDB_SUCCESS)
+        code = failed(s, rc);
+    if (code == SHEAF_OK && st.ms_entries != found)
+        code = sheaf__fail(SHEAF_ECORRUPT,
+                           "%s: damaged index: %zu articles stored, %zu found",
+                           s->path, st.ms_entries, found);
+    if (code == SHEAF_OK && any_bad)
+        code = SHEAF_ECORRUPT;
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return code;
+}
+
+int sheaf__store_count(sheaf__store *s, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS)
+        return failed(s, rc);
+    rc = mdb_stat(txn, s->docs, &st);
+    mdb_txn_abort(txn);
+    *n = st.ms_entries;
+    return failed(s, rc);
 }
 
 /* ------------------------------------------------------------- groups */

@@ -48,9 +48,13 @@ int sheaf__store_get_params(sheaf__store *s, sheaf_params *p);
 int sheaf__store_put_params(sheaf__store *s, const sheaf_params *p);
 
 /* Every article in order of sequence number; stops at the first nonzero
- * return of each(). Checks every checksum: SHEAF_ECORRUPT on a bad one. */
+ * return of each(). Checks every checksum and that the count of records
+ * is what LMDB says it holds: SHEAF_ECORRUPT on a bad one, or, when
+ * damaged is not NULL, damaged(ctx, seq, code) for each bad record and
+ * SHEAF_ECORRUPT at the end. */
 int sheaf__store_load(sheaf__store *s,
                       int (*each)(void *ctx, const sheaf__stored_doc *d),
+                      void (*damaged)(void *ctx, uint64_t seq, int code),
                       void *ctx);
 
 /* Group the following writes into one transaction until commit. Without
@@ -64,6 +68,15 @@ int sheaf__store_in_group(const sheaf__store *s);
 
 int sheaf__store_put(sheaf__store *s, const sheaf__stored_doc *d);
 int sheaf__store_del(sheaf__store *s, uint64_t seq);
+
+/* Articles stored: SHEAF_OK and *n, or an error. */
+int sheaf__store_count(sheaf__store *s, size_t *n);
+
+/* store/check.c: check the LMDB file open at fd (path for messages)
+ * before LMDB maps it: SHEAF_ECORRUPT, naming the file and what is wrong,
+ * for an empty file, a file shorter than its meta pages claim, and any
+ * damage to a page in use; reads only. */
+int sheaf__store_check(int fd, const char *path);
 
 /* store/record.c: the byte formats. */
 
