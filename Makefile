@@ -131,13 +131,18 @@ $(BUILD)/golden_gen: tests/golden_gen.c $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_LIB)
 
 # Builds and runs every cmocka suite and shell test; fails if any fails.
+# Quiet on success: a line per suite; a failing suite's whole output is
+# printed (and kept in $(BUILD)/tests/log/). test_reader runs twice, the
+# second time with SHEAF_SIMD=scalar for the parser's non-SSE2 path.
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
-	@status=0; \
-	for t in $(TEST_BIN); do echo "== $$t"; SHEAF_BUILD=$(BUILD) ./$$t || status=1; done; \
-	echo "== $(BUILD)/tests/test_reader, SHEAF_SIMD=scalar (the parser's SSE2 scanner)"; \
-	SHEAF_SIMD=scalar ./$(BUILD)/tests/test_reader || status=1; \
-	for t in $(TEST_SH); do echo "== $$t"; SHEAF_BUILD=$(BUILD) SHEAF_SANITIZE="$(SANITIZE)" sh $$t || status=1; done; \
+	@$(MAKE) --no-print-directory -s all $(TEST_BIN)
+	@status=0; log=$(BUILD)/tests/log; mkdir -p $$log; \
+	one() { n=$$1; shift; \
+	  if "$$@" >$$log/$$n.log 2>&1; then echo "ok   $$n"; \
+	  else status=1; echo "FAIL $$n:"; cat $$log/$$n.log; fi; }; \
+	for t in $(TEST_BIN); do one $$(basename $$t) env SHEAF_BUILD=$(BUILD) ./$$t; done; \
+	one test_reader_scalar env SHEAF_SIMD=scalar ./$(BUILD)/tests/test_reader; \
+	for t in $(TEST_SH); do one $$(basename $$t .sh) env SHEAF_BUILD=$(BUILD) SHEAF_SANITIZE="$(SANITIZE)" sh $$t; done; \
 	if [ $$status = 0 ]; then echo "sheaf: all tests passed"; else echo "sheaf: TESTS FAILED" >&2; fi; \
 	exit $$status
 
