@@ -115,6 +115,8 @@ $(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 # Extra link flags of one suite, TEST_LDFLAGS_<name>. test_index wraps the
 # allocator of everything linked statically to inject allocation failures.
 TEST_LDFLAGS_test_index := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# test_store_faults also fails LMDB's puts and commits.
+TEST_LDFLAGS_test_store_faults := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=mdb_put,--wrap=mdb_txn_commit
 
 # Suites include the clusterer's sources they test (test_reader, test_time).
 $(BUILD)/tests/%: tests/%.c tests/*.h $(wildcard examples/cluster/*.[ch]) $(STATIC_LIB)

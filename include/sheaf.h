@@ -538,7 +538,9 @@ SHEAF_API int sheaf_index_reserve(sheaf_index *idx, size_t articles);
  * damaged (checksum)"); report may be NULL. SHEAF_OK when sound,
  * SHEAF_ECORRUPT when anything is damaged, else the errors of
  * sheaf_index_open read-only (SHEAF_ENOTFOUND, SHEAF_EIO, SHEAF_ENOMEM).
- * Beside a writer it sees the last commit. Thread-safe. */
+ * Beside a writer it sees the last commit. Thread-safe. Like every open
+ * of a stored index, not in a process that has that index open already
+ * (LMDB's rule): verify from another process. */
 SHEAF_API int sheaf_index_verify(const char *path,
                                  void (*report)(void *ctx, const char *what),
                                  void *ctx);
@@ -548,7 +550,8 @@ SHEAF_API int sheaf_index_verify(const char *path,
  * The index is checked first as sheaf_index_open read-only checks it, so
  * a damaged one gives its error (SHEAF_ECORRUPT, ...) before any call. A
  * nonzero return from each stops the walk and is returned. Changes
- * nothing; thread-safe. */
+ * nothing; thread-safe; as for verify, not in a process that has the
+ * index open. */
 SHEAF_API int sheaf_index_dump(const char *path,
                                int (*each)(void *ctx, const char *id,
                                            const char *cluster),
