@@ -1220,6 +1220,22 @@ run cluster --quiet --index "$T/ix/random" --skip-articles 40000 "$T/basic.jsonl
 rc_is 0
 err_has "warning: --skip-articles 40000, but the input had only 5 articles"
 
+name="index: a full disk (a file size limit) gives a clean error, an intact index, a resume"
+# ulimit -f with SIGXFSZ ignored: writes past the limit fail with EFBIG,
+# as on a full disk. 8192 blocks of 512 bytes hold the first commit only.
+sh -c 'trap "" XFSZ; ulimit -f 8192; exec "$@"' sh "$SHEAF" cluster --quiet --threads 1 \
+    --index "$T/ix/full" "$T/ix/big.jsonl" >"$T/out" 2>"$T/err"
+rc=$?
+rc_is 3
+err_has "index $T/ix/full: this run added 10000 articles, through $T/ix/big.jsonl:10000; resume with --skip-articles 10000"
+run index verify "$T/ix/full"
+rc_is 0
+run index dump "$T/ix/full"
+check "the committed group is intact" sh -c "head -n 10000 '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+run cluster --quiet --index "$T/ix/full" --skip-articles 10000 "$T/ix/big.jsonl"
+rc_is 0
+check "the resumed run writes the rest" sh -c "tail -n 20000 '$T/ix/whole.tsv' | cmp -s - '$T/out'"
+
 name="index verify and dump: usage and refusals"
 run index
 rc_is 2
