@@ -166,7 +166,10 @@ ubsan: deps
 	  SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all"
 
 # libFuzzer targets: tests/fuzz_*.c, linked with the library and the
-# clusterer's sources (all but its main.c), built by clang.
+# clusterer's sources (all but its main.c), built by clang. A failing
+# input is written into the target's seeds, to be kept (committed) as a
+# regression input that every later run replays; tests/test_fuzz.sh runs
+# fuzz_store briefly in make test.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/%.c=build-fuzz/%)
@@ -183,7 +186,8 @@ fuzz:
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
 	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n tests/fuzz-seeds/$$n || exit 1; done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=tests/fuzz-seeds/$$n/crash- \
+	    build-fuzz/corpus/$$n tests/fuzz-seeds/$$n || exit 1; done
 
 demo: deps
 	@$(MAKE) --no-print-directory all
