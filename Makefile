@@ -39,7 +39,7 @@ BENCH        := $(BUILD)/sheaf-bench
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
+.PHONY: all lib test check demo bench soak install uninstall asan ubsan tsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
@@ -51,6 +51,7 @@ help:
 	@echo "make demo     install missing packages, build, cluster the sample corpus"
 	@echo "make test     install missing packages, build, run every test"
 	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
+	@echo "make soak     1M adds with expiry through a stored index, killed and resumed every few seconds"
 	@echo "make eval     story mode on ../shared: Multi-News scores, the seeds alone and mixed in"
 	@echo "make asan     rebuild in build-asan/ and run the tests under AddressSanitizer"
 	@echo "make ubsan    rebuild in build-ubsan/ and run the tests under UBSan"
@@ -111,6 +112,17 @@ BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/
 $(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -DSHEAF_BENCH_CFLAGS='"$(strip $(ALL_CFLAGS))"' \
 	  -o $@ $(BENCH_SRC) $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
+
+# The soak test: 1M adds with expiry through a stored index, the writer
+# killed and resumed every few seconds (SOAK_ARGS: e.g. --articles 200000).
+SOAK         := $(BUILD)/sheaf-soak
+SOAK_ARGS    ?=
+$(SOAK): bench/soak.c $(STATIC_LIB)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS_LIB)
+
+soak: $(SOAK)
+	@rm -rf $(BUILD)/soak && mkdir -p $(BUILD)/soak
+	@$(SOAK) $(SOAK_ARGS) $(BUILD)/soak/index
 
 # Extra link flags of one suite, TEST_LDFLAGS_<name>. test_index wraps the
 # allocator of everything linked statically to inject allocation failures.
