@@ -4,9 +4,8 @@
  * LMDB trusts its file: a flipped byte in a page header or a node offset
  * makes it read outside the page, a truncated file makes it touch pages
  * past the end (SIGBUS), a damaged free list hands out pages in use. So
- * the file is read here first, by the layout of LMDB 0.9 (data version 1,
- * native byte order, as lmdb.h's version and mdb.c define it): both meta
- * pages, then every page reachable from the newest one (the main table,
+ * the file is read here first, by LMDB's layout (store/lmdb_file.h): both
+ * meta pages (store/lmdb_meta.c), then every page reachable from the newest one (the main table,
  * the free list, and sheaf's tables "meta" and "docs"), each visited once,
  * each node inside its page, keys in order within their parents' bounds,
  * every count the meta pages and table records claim equal to what is
@@ -23,33 +22,10 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "store/lmdb_file.h"
 #include "store/store.h"
 
-typedef size_t pgno;
-
-#define MAGIC 0xBEEFC0DEu
-#define DATA_VERSION 1u
-#define HDR 16u             /* page header: pgno, pad, flags, lower, upper */
-#define NODE 8u             /* node header: lo, hi, flags, key size */
-#define DB_SIZE (8 + 5 * sizeof(pgno))
-#define META_OFF HDR        /* the meta record follows the page header */
-#define P_BRANCH 0x01u
-#define P_LEAF 0x02u
-#define P_OVERFLOW 0x04u
-#define P_META 0x08u
-#define F_BIGDATA 0x01u
-#define F_SUBDATA 0x02u
-#define NO_PAGE ((pgno)-1)
-#define MAX_DEPTH 32 /* 2^32 keys at the smallest fanout */
-#define MAX_KEY 511
-
-/* One table's record (LMDB's MDB_db). */
-typedef struct {
-    unsigned flags, depth;
-    pgno branch, leaf, overflow, entries, root;
-} db_rec;
-
-/* What a walk found, to compare with db_rec. */
+/* What a walk found, to compare with sheaf__lmdb_db. */
 typedef struct {
     pgno branch, leaf, overflow, entries;
 } tally;
@@ -77,27 +53,6 @@ struct checker {
     const char *why; /* what a leaf found wrong */
 };
 
-static uint16_t u16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static uint32_t u32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static pgno word(const uint8_t *p)
-{
-    pgno v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 static int bad(const checker *c, pgno pg, const char *what)
 {
     return sheaf__fail(SHEAF_ECORRUPT,
@@ -105,18 +60,6 @@ static int bad(const checker *c, pgno pg, const char *what)
                        (size_t)pg, c->table, what);
 }
 
-static db_rec db_at(const uint8_t *p)
-{
-    db_rec d;
-    d.flags = u16(p + 4);
-    d.depth = u16(p + 6);
-    d.branch = word(p + 8);
-    d.leaf = word(p + 8 + sizeof(pgno));
-    d.overflow = word(p + 8 + 2 * sizeof(pgno));
-    d.entries = word(p + 8 + 3 * sizeof(pgno));
-    d.root = word(p + 8 + 4 * sizeof(pgno));
-    return d;
-}
 
 /* Claim pages pg..pg+n-1 for one use: each page is used once at most. */
 static int claim(checker *c, pgno pg, pgno n, pgno from)
@@ -184,8 +127,10 @@ static int overflow(checker *c, pgno from, pgno pg, size_t dsize,
         return bad(c, from, "a value on a page outside those in use");
     const uint8_t *p = page(c, pg);
     pgno pages = u32(p + 12);
-    if (word(p) != pg || u16(p + 10) != P_OVERFLOW || pages == 0 ||
-        (dsize + HDR + c->psize - 1) / c->psize != pages)
+    /* LMDB may keep more pages than a value needs when it rewrites a
+     * value in place (it does so with its free list): at least enough. */
+    if (word(p) != pg || u16(p + 10) != P_OVERFLOW ||
+        (dsize + HDR + c->psize - 1) / c->psize > pages)
         return bad(c, pg, "a bad overflow page");
     int rc = claim(c, pg, pages, from);
     if (rc != SHEAF_OK)
@@ -297,7 +242,7 @@ static int walk(checker *c, pgno pg, pgno from, unsigned level,
 }
 
 /* One table: its tree against its record. */
-static int walk_table(checker *c, const char *name, db_rec d, int intkeys,
+static int walk_table(checker *c, const char *name, sheaf__lmdb_db d, int intkeys,
                       leaf_fn leaf)
 {
     const char *outer = c->table;
@@ -388,7 +333,7 @@ static int main_leaf(checker *c, const uint8_t *key, size_t klen,
     int meta = klen == 4 && memcmp(key, "meta", 4) == 0;
     if (!(docs || meta) || flags != F_SUBDATA || dlen != DB_SIZE)
         return wrong(c, "a table sheaf never makes");
-    db_rec d = db_at(data);
+    sheaf__lmdb_db d = db_at(data);
     if (d.flags != 0)
         return wrong(c, "a table of a kind sheaf never makes");
     c->have_docs |= docs;
@@ -397,92 +342,13 @@ static int main_leaf(checker *c, const uint8_t *key, size_t klen,
                       docs ? doc_leaf : meta_leaf);
 }
 
-/* ------------------------------------------------------ meta pages */
-
-typedef struct {
-    size_t psize;
-    pgno last;
-    uint64_t txnid;
-    db_rec free, main;
-} meta;
-
-static int read_meta(const char *path, const uint8_t *p, pgno pg, meta *m)
-{
-    const uint8_t *r = p + META_OFF;
-    size_t db0 = 8 + 2 * sizeof(pgno); /* magic, version, address, mapsize */
-    if (word(p) != pg || !(u16(p + 10) & P_META) || u32(r) != MAGIC)
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: not an index (meta page %zu is not LMDB's)",
-                           path, (size_t)pg);
-    if (u32(r + 4) != DATA_VERSION)
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: meta page %zu: LMDB data version %u, not %u",
-                           path, (size_t)pg, u32(r + 4), DATA_VERSION);
-    m->psize = u32(r + db0);
-    m->free = db_at(r + db0);
-    m->main = db_at(r + db0 + DB_SIZE);
-    m->last = word(r + db0 + 2 * DB_SIZE);
-    m->txnid = word(r + db0 + 2 * DB_SIZE + sizeof(pgno));
-    if (m->psize < 512 || m->psize > 65536 || (m->psize & (m->psize - 1)))
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: damaged index: meta page %zu: page size %zu",
-                           path, (size_t)pg, m->psize);
-    if (m->last < 1 || m->last > SIZE_MAX / m->psize - 1)
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: damaged index: meta page %zu: last page %zu",
-                           path, (size_t)pg, (size_t)m->last);
-    return SHEAF_OK;
-}
-
-/* Both meta pages, and the newest. */
-static int read_metas(int fd, const char *path, off_t size, meta *newest)
-{
-    uint8_t buf[HDR + 256];
-    meta m[2];
-    size_t psize = 0;
-    for (int i = 0; i < 2; i++) {
-        off_t at = (off_t)psize;
-        if (size < at + (off_t)sizeof buf ||
-            pread(fd, buf, sizeof buf, at) != (ssize_t)sizeof buf)
-            return sheaf__fail(SHEAF_ECORRUPT,
-                               "%s: damaged index: cut short (%lld bytes)",
-                               path, (long long)size);
-        int rc = read_meta(path, buf, (pgno)i, &m[i]);
-        if (rc != SHEAF_OK)
-            return rc;
-        psize = m[0].psize;
-        if (m[i].psize != psize)
-            return sheaf__fail(SHEAF_ECORRUPT,
-                               "%s: damaged index: the meta pages disagree "
-                               "on the page size", path);
-    }
-    /* LMDB writes transaction t's meta page into slot t % 2, so the two
-     * are consecutive (or both 0, as made): a damaged number would make
-     * LMDB take the older snapshot, silently losing the last commit. */
-    uint64_t t0 = m[0].txnid, t1 = m[1].txnid;
-    if (!(t0 == 0 && t1 == 0) &&
-        (t0 % 2 != 0 || t1 % 2 != 1 || (t0 + 1 != t1 && t1 + 1 != t0)))
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: damaged index: the meta pages' transactions "
-                           "(%llu, %llu) are not consecutive", path,
-                           (unsigned long long)t0, (unsigned long long)t1);
-    *newest = m[t0 < t1];
-    if ((uint64_t)size / newest->psize < (uint64_t)newest->last + 1)
-        return sheaf__fail(SHEAF_ECORRUPT,
-                           "%s: damaged index: cut short (%lld bytes, its "
-                           "meta page claims %zu pages of %zu)",
-                           path, (long long)size, (size_t)newest->last + 1,
-                           newest->psize);
-    return SHEAF_OK;
-}
-
 /* ------------------------------------------------------ the walk */
 
 static int check_once(int fd, const char *path, off_t size,
                       uint64_t *txnid)
 {
-    meta m;
-    int rc = read_metas(fd, path, size, &m);
+    sheaf__lmdb_meta m;
+    int rc = sheaf__lmdb_read_metas(fd, path, size, &m);
     if (rc != SHEAF_OK)
         return rc;
     *txnid = m.txnid;
@@ -513,8 +379,8 @@ static int check_once(int fd, const char *path, off_t size,
 /* The newest meta page's transaction, or 0 when unreadable. */
 static uint64_t newest_txn(int fd, const char *path, off_t size)
 {
-    meta m;
-    int rc = read_metas(fd, path, size, &m);
+    sheaf__lmdb_meta m;
+    int rc = sheaf__lmdb_read_metas(fd, path, size, &m);
     return rc == SHEAF_OK ? m.txnid : 0;
 }
 
