@@ -251,3 +251,38 @@ eval: deps
 	$(STORY_EVAL) $(EVAL_ARGS) --out $(EVAL_DIR)/mixed.tsv $$val $$seeds; \
 	grep -E '^00[0-4]_' $(EVAL_DIR)/mixed.tsv; \
 	python3 $$score $(EVAL_DIR)/seeds-gold.jsonl $(EVAL_DIR)/mixed.tsv | tail -n 1
+
+# ------------------------------------------------------------ python
+# The CPython binding (examples/python) over the public API, linked with
+# the static library (PIC objects), so build/python imports with no
+# LD_LIBRARY_PATH. Optional: plain `make` does not need python3-dev.
+PYTHON       ?= python3
+PY_SRC       := $(sort $(wildcard examples/python/src/*.c))
+PY_HDR       := $(wildcard examples/python/src/*.h)
+PY_PKG       := $(wildcard examples/python/sheaf/*)
+PY_DIR       := $(BUILD)/python/sheaf
+
+.PHONY: python deps-python
+
+# Debian's python3-dev and python3-setuptools; a failure is a warning,
+# since only the binding needs them.
+deps-python:
+	@if $(PYTHON) -c 'import os, sysconfig, setuptools; \
+	  assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
+	  >/dev/null 2>&1; then exit 0; fi; \
+	$(MAKE) --no-print-directory deps DEPS="python3-dev: python3-setuptools:" || \
+	  echo "sheaf: warning: python3-dev not installed; the Python binding is skipped" >&2
+
+deps: deps-python
+
+python: $(STATIC_LIB) $(PY_SRC) $(PY_HDR) $(PY_PKG)
+	@$(PYTHON) -c 'import os, sysconfig; \
+	  os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) or \
+	  exit("sheaf: no Python.h for $(PYTHON): make deps installs python3-dev")'
+	@mkdir -p $(PY_DIR)
+	cp examples/python/sheaf/__init__.py examples/python/sheaf/__init__.pyi \
+	  examples/python/sheaf/py.typed $(PY_DIR)/
+	$(CC) -Iinclude -I"$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+	  $(ALL_CFLAGS) -Wno-conversion -fPIC -fvisibility=hidden -shared \
+	  -o $(PY_DIR)/_sheaf"$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')" \
+	  $(PY_SRC) $(STATIC_LIB) $(LDLIBS_LIB)
