@@ -217,6 +217,38 @@ static void release(batch *b)
     b->n = 0;
 }
 
+/* Sign and add the batch under the index's lock, its assignments onto
+ * out. 0, or -1 with an exception set. */
+static int add_locked(sheaf_py_index *self, batch *b, unsigned threads,
+                      Py_ssize_t *hint, PyObject *out)
+{
+    if (sheaf_py_lock(self) < 0)
+        return -1;
+    b->hasher = sheaf_index_hasher(self->idx);
+    if (b->hasher && !b->sigs &&
+        !(b->sigs = PyMem_RawMalloc(BATCH * sizeof *b->sigs))) {
+        sheaf_py_unlock(self);
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (*hint > 0 && !self->window)
+        (void)sheaf_index_reserve(self->idx, sheaf_index_size(self->idx) +
+                                                 (size_t)*hint);
+    *hint = 0;
+    int rc = SHEAF_OK;
+    size_t added;
+    Py_BEGIN_ALLOW_THREADS
+    added = add_batch(self, b, threads, &rc);
+    Py_END_ALLOW_THREADS
+    int bad = append_results(out, b, added) < 0;
+    if (!bad && rc != SHEAF_OK) {
+        sheaf_py_raise(rc);
+        bad = 1;
+    }
+    sheaf_py_unlock(self);
+    return bad ? -1 : 0;
+}
+
 PyObject *sheaf_py_add_many(sheaf_py_index *self, PyObject *args,
                             PyObject *kw)
 {
@@ -227,24 +259,23 @@ PyObject *sheaf_py_add_many(sheaf_py_index *self, PyObject *args,
                                      &threads_arg) ||
         thread_count(threads_arg, &threads) < 0)
         return NULL;
+    /* A sized input gets room at once, as the clusterer reserves for its
+     * files (not with a window, which holds only the window). */
+    Py_ssize_t hint = PyObject_LengthHint(items, 0);
+    if (hint < 0)
+        PyErr_Clear();
     PyObject *it = PyObject_GetIter(items);
     if (!it)
         return NULL;
     batch *b = PyMem_RawCalloc(1, sizeof *b);
     PyObject *out = PyList_New(0);
-    if (!b || !out || sheaf_py_lock(self) < 0) {
-        if (!b)
-            PyErr_NoMemory();
-        PyMem_RawFree(b);
-        Py_XDECREF(out);
-        Py_DECREF(it);
-        return NULL;
-    }
-    b->hasher = sheaf_index_hasher(self->idx);
-    if (b->hasher && !(b->sigs = PyMem_RawMalloc(BATCH * sizeof *b->sigs)))
+    int more = b && out ? 1 : -1;
+    if (!b)
         PyErr_NoMemory();
     size_t seen = 0;
-    int more = b->sigs || !b->hasher ? 1 : -1;
+    /* The index's lock is not held while Python code may run (the
+     * iterator, the release of an item), since that code may call the
+     * index. */
     while (more == 1) {
         more = fill(b, it, &seen);
         /* A bad item is raised after the good ones before it are added,
@@ -252,17 +283,9 @@ PyObject *sheaf_py_add_many(sheaf_py_index *self, PyObject *args,
         PyObject *type = NULL, *value = NULL, *tb = NULL;
         if (more < 0)
             PyErr_Fetch(&type, &value, &tb);
-        int rc = SHEAF_OK;
-        size_t added;
-        Py_BEGIN_ALLOW_THREADS
-        added = add_batch(self, b, threads, &rc);
-        Py_END_ALLOW_THREADS
-        if (append_results(out, b, added) < 0) {
+        if (add_locked(self, b, threads, &hint, out) < 0)
             more = -1;
-        } else if (rc != SHEAF_OK) {
-            more = -1;
-            sheaf_py_raise(rc);
-        } else if (type) {
+        else if (type) {
             PyErr_Restore(type, value, tb);
             type = value = tb = NULL;
         }
@@ -271,9 +294,10 @@ PyObject *sheaf_py_add_many(sheaf_py_index *self, PyObject *args,
         Py_XDECREF(tb);
         release(b);
     }
-    sheaf_py_unlock(self);
-    PyMem_RawFree(b->sigs);
-    PyMem_RawFree(b->names);
+    if (b) {
+        PyMem_RawFree(b->sigs);
+        PyMem_RawFree(b->names);
+    }
     PyMem_RawFree(b);
     Py_DECREF(it);
     if (more < 0)

@@ -2,7 +2,7 @@
  * The CPython binding of sheaf, over the public C API (sheaf.h) only.
  * module.c: the module, its exceptions and types; convert.c: Python
  * values to parameters, texts, ids and times; index.c: the Index type;
- * add_many.c: batches signed on worker threads with the GIL released.
+ * calls.c: its calls on articles and clusters; add_many.c: batches signed on worker threads with the GIL released.
  */
 #ifndef SHEAF_BINDING_H
 #define SHEAF_BINDING_H
@@ -98,8 +98,16 @@ int sheaf_py_expire_window(sheaf_py_index *self);
 /* Imports the datetime C API for convert.c; 0 or -1. */
 int sheaf_py_convert_init(void);
 
-/* Index.add_many. */
+/* The methods of Index (calls.c, add_many.c). */
+PyObject *sheaf_py_add(sheaf_py_index *self, PyObject *args, PyObject *kw);
 PyObject *sheaf_py_add_many(sheaf_py_index *self, PyObject *args,
-                            PyObject *kwargs);
+                            PyObject *kw);
+PyObject *sheaf_py_query(sheaf_py_index *self, PyObject *args, PyObject *kw);
+PyObject *sheaf_py_cluster_of(sheaf_py_index *self, PyObject *id);
+int sheaf_py_contains(sheaf_py_index *self, PyObject *id);
+PyObject *sheaf_py_remove(sheaf_py_index *self, PyObject *id);
+PyObject *sheaf_py_expire(sheaf_py_index *self, PyObject *before);
+PyObject *sheaf_py_members(sheaf_py_index *self, PyObject *cluster);
+PyObject *sheaf_py_clusters(sheaf_py_index *self, PyObject *unused);
 
 #endif
