@@ -264,13 +264,13 @@ PY_DIR       := $(BUILD)/python/sheaf
 
 .PHONY: python deps-python
 
-# Debian's python3-dev and python3-setuptools; a failure is a warning,
+# Debian's python3-dev, python3-setuptools (and wheel, pip for pip install); a failure is a warning,
 # since only the binding needs them.
 deps-python:
 	@if $(PYTHON) -c 'import os, sysconfig, setuptools; \
 	  assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
 	  >/dev/null 2>&1; then exit 0; fi; \
-	$(MAKE) --no-print-directory deps DEPS="python3-dev: python3-setuptools:" || \
+	$(MAKE) --no-print-directory deps DEPS="python3-dev: python3-setuptools: python3-wheel: python3-pip:" || \
 	  echo "sheaf: warning: python3-dev not installed; the Python binding is skipped" >&2
 
 deps: deps-python
