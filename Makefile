@@ -270,10 +270,13 @@ deps-python:
 	@if $(PYTHON) -c 'import os, sysconfig, setuptools; \
 	  assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
 	  >/dev/null 2>&1; then exit 0; fi; \
-	$(MAKE) --no-print-directory deps DEPS="python3-dev: python3-setuptools: python3-wheel: python3-pip:" || \
+	$(MAKE) --no-print-directory deps PY_DEPS_DONE=1 \
+	  DEPS="python3-dev: python3-setuptools: python3-wheel: python3-pip:" || \
 	  echo "sheaf: warning: python3-dev not installed; the Python binding is skipped" >&2
 
+ifndef PY_DEPS_DONE
 deps: deps-python
+endif
 
 python: $(STATIC_LIB) $(PY_SRC) $(PY_HDR) $(PY_PKG)
 	@$(PYTHON) -c 'import os, sysconfig; \

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BATCH 2048       /* articles per pass: 8 MiB of signatures */
+#define BATCH 1024      /* articles per pass: 4 MiB of signatures */
 #define MAX_THREADS 256 /* as the clusterer's --threads */
 
 typedef struct {
