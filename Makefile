@@ -6,6 +6,7 @@ PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
 DESTDIR      ?=
 
 CC           ?= cc
@@ -39,7 +40,7 @@ BENCH        := $(BUILD)/sheaf-bench
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
+.PHONY: all lib man test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
@@ -57,7 +58,9 @@ help:
 	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
-	@echo "make install  install library, header, sheaf.pc and sheaf under PREFIX=$(PREFIX)"
+	@echo "make install  install library, header, sheaf.pc, sheaf, sheaf-stream and man pages under PREFIX=$(PREFIX)"
+	@echo "make man      build/man: sheaf(1), sheaf-stream(1), libsheaf(3) from --help and sheaf.h"
+	@echo "make python   the Python binding into build/python (PYTHONPATH=build/python)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make clean    remove build outputs"
 
@@ -188,15 +191,20 @@ bench: deps
 	@echo
 	@sh bench/cli.sh $(BUILD)
 
-$(BUILD)/sheaf.pc: Makefile
+# Written on every make install, so that a new PREFIX is always in it.
+$(BUILD)/sheaf.pc: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: sheaf' 'Description: group news articles that tell the same story' \
 	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lsheaf' 'Libs.private: -llmdb -lpthread -lm' \
-	  'Cflags: -I$${includedir}' > $@
+	  'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-install: all $(BUILD)/sheaf.pc
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
+FORCE:
+
+install: all man $(BUILD)/sheaf.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 include/sheaf.h $(DESTDIR)$(INCLUDEDIR)/sheaf.h
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.a
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION)
@@ -204,11 +212,36 @@ install: all $(BUILD)/sheaf.pc
 	ln -sf libsheaf.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so
 	install -m 644 $(BUILD)/sheaf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/sheaf
+	install -m 755 $(STREAM) $(DESTDIR)$(BINDIR)/sheaf-stream
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/sheaf.h $(DESTDIR)$(LIBDIR)/libsheaf.a \
 	  $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(SOVERSION) \
-	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf
+	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf \
+	  $(DESTDIR)$(BINDIR)/sheaf-stream $(DESTDIR)$(MANDIR)/man1/sheaf.1 \
+	  $(DESTDIR)$(MANDIR)/man1/sheaf-stream.1 $(DESTDIR)$(MANDIR)/man3/libsheaf.3
+
+# Man pages, generated from --help and the header (doc/man.sh).
+MAN1         := $(BUILD)/man/sheaf.1 $(BUILD)/man/sheaf-stream.1
+MAN3         := $(BUILD)/man/libsheaf.3
+
+man: $(MAN1) $(MAN3)
+
+$(BUILD)/man/sheaf.1: $(CLI) doc/man.sh
+	@mkdir -p $(@D)
+	$(CLI) cluster --help | sh doc/man.sh help sheaf 1 "group news articles that tell the same story" > $@
+
+# sheaf-stream prints its usage to stderr, with status 2, when asked for help.
+$(BUILD)/man/sheaf-stream.1: $(STREAM) doc/man.sh
+	@mkdir -p $(@D)
+	{ $(STREAM) --help 2>&1 || :; } | sh doc/man.sh help sheaf-stream 1 \
+	  "the sheaf index embedded: one JSON article in, its cluster out" > $@
+
+$(BUILD)/man/libsheaf.3: include/sheaf.h doc/man.sh
+	@mkdir -p $(@D)
+	sh doc/man.sh header < include/sheaf.h > $@
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz
