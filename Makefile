@@ -10,6 +10,7 @@ MANDIR       ?= $(PREFIX)/share/man
 DESTDIR      ?=
 
 CC           ?= cc
+SHARED       ?= ../shared
 BUILD        ?= build
 OPT          ?= -O3 -g
 SANITIZE     ?=
@@ -49,7 +50,7 @@ lib: $(STATIC_LIB) $(SHARED_LIB)
 
 help:
 	@echo "make          build build/libsheaf.a, build/libsheaf.so and build/sheaf"
-	@echo "make demo     install missing packages, build, cluster the sample corpus"
+	@echo "make demo     install missing packages, build, cluster the sample corpus (and ../shared/seeds)"
 	@echo "make test     install missing packages, build, run every test"
 	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
 	@echo "make eval     story mode on ../shared: Multi-News scores, the seeds alone and mixed in"
@@ -183,7 +184,7 @@ fuzz:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@$(CLI) cluster --quiet --format groups examples/demo/articles.jsonl
+	@sh examples/demo/demo.sh $(BUILD) $(SHARED)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH) $(CLI)
