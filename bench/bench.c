@@ -491,7 +491,7 @@ int main(int argc, char **argv)
      * memory figures are its own and not the in-memory corpus's. */
     results res = {0};
     const char *file = path ? path : default_input();
-    if (file && e2e_run(file, &res.e2e) == 0)
+    if (file && e2e_run(file, &res.e2e) == 0 && res.e2e.articles)
         res.has_e2e = 1;
 
     corpus c = {0};
