@@ -24,15 +24,19 @@ for f in bin/sheaf bin/sheaf-stream include/sheaf.h lib/libsheaf.a lib/libsheaf.
     [ -e "$tmp/root/opt/b/$f" ] && ok || bad "installed: $f"
 done
 
-# A program built from pkg-config's flags, against the installed copy.
+# The README's C program, built from pkg-config's flags against the
+# installed copy, prints what the README says it prints.
 if command -v pkg-config > /dev/null && [ -z "$SHEAF_SANITIZE" ]; then
-    printf '#include <sheaf.h>\n#include <stdio.h>\nint main(void){puts(sheaf_version());return 0;}\n' > "$tmp/v.c"
+    awk '/A complete program, `news.c`:/ { on = 1; next }
+         on && /^```c$/ { code = 1; next } code && /^```$/ { exit } code' README.md > "$tmp/news.c"
+    awk '/^    \$ cc news.c/ { on = 1; next } on && /^    / { sub(/^    /, ""); print; next } on { exit }' \
+        README.md > "$tmp/want"
     flags=$(PKG_CONFIG_PATH=$tmp/root/opt/b/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$tmp/root \
         pkg-config --cflags --libs sheaf)
     # shellcheck disable=SC2086
-    ${CC:-cc} -o "$tmp/v" "$tmp/v.c" $flags && [ "$(LD_LIBRARY_PATH=$tmp/root/opt/b/lib "$tmp/v")" = \
-        "$(sed -n 's/^#define SHEAF_VERSION_STRING "\(.*\)"/\1/p' include/sheaf.h)" ] && ok ||
-        bad "a program built with pkg-config --cflags --libs sheaf"
+    ${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/news" "$tmp/news.c" $flags &&
+        LD_LIBRARY_PATH=$tmp/root/opt/b/lib "$tmp/news" > "$tmp/got" && [ -s "$tmp/want" ] &&
+        cmp -s "$tmp/got" "$tmp/want" && ok || bad "the README's C program (news.c), built with pkg-config"
 fi
 
 man=$tmp/root/opt/b/share/man

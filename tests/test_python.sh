@@ -27,6 +27,15 @@ SHEAF_BUILD="$build" PYTHONPATH="$build/python" "$py" -m unittest discover \
 tail -n 3 "$tmp/out"
 grep -h 'skipped ' "$tmp/out" | sort -u
 
+# The README's Python program prints what the README says it prints.
+awk '/^## Python$/ { on = 1 } on && /^```python$/ { code = 1; next } code && /^```$/ { exit } code' \
+    README.md > "$tmp/example.py"
+awk '/^## Python$/ { on = 1 } on && /^prints$/ { out = 1; next } out && /^    / { sub(/^    /, ""); print; next }
+     out && /[^ ]/ { exit }' README.md > "$tmp/want"
+(cd "$tmp" && PYTHONPATH="$OLDPWD/$build/python" "$py" example.py > got 2>&1) &&
+    [ -s "$tmp/want" ] && cmp -s "$tmp/got" "$tmp/want" ||
+    { diff "$tmp/want" "$tmp/got"; echo "FAILED: the README's Python program"; fail=1; }
+
 # pip with Debian's setuptools (Debian's python3), into a scratch directory.
 deb=/usr/bin/python3
 if [ "$build" = build ] && [ -x "$deb" ] && "$deb" -c 'import setuptools, wheel' 2>/dev/null &&
