@@ -32,22 +32,32 @@ typedef struct {
     size_t names_len, names_cap;
 } batch;
 
-/* Sign the next unclaimed article; 0 when none is left. */
-static int sign_next(batch *b)
+/* Sign the next unclaimed article; 0 when none is left. A text that
+ * cannot be encoded (out of memory) is signed as empty and marked. */
+static int sign_next(batch *b, sheaf_py_scratch *s)
 {
     size_t i = atomic_fetch_add(&b->next, 1);
     if (i >= b->n)
         return 0;
-    const sheaf_py_article *a = &b->arts[i];
-    (void)sheaf_hasher_sign(b->hasher, a->text, (size_t)a->len, &b->sigs[i]);
-    atomic_store_explicit(&b->done[i], 1, memory_order_release);
+    const char *text;
+    size_t len;
+    unsigned char mark = 1;
+    if (sheaf_py_text(&b->arts[i], s, &text, &len) < 0) {
+        text = NULL;
+        len = 0;
+        mark = 2;
+    }
+    (void)sheaf_hasher_sign(b->hasher, text, len, &b->sigs[i]);
+    atomic_store_explicit(&b->done[i], mark, memory_order_release);
     return 1;
 }
 
 static void *worker(void *arg)
 {
-    while (sign_next(arg))
+    sheaf_py_scratch s = {NULL, 0};
+    while (sign_next(arg, &s))
         ;
+    sheaf_py_scratch_free(&s);
     return NULL;
 }
 
@@ -85,13 +95,23 @@ static size_t add_batch(sheaf_py_index *self, batch *b, unsigned threads,
     b->names_len = 0;
     *rc = sheaf_index_begin(self->idx);
     size_t i = 0;
+    sheaf_py_scratch s = {NULL, 0};
     for (; *rc == SHEAF_OK && i < b->n; i++) {
-        while (b->hasher &&
-               !atomic_load_explicit(&b->done[i], memory_order_acquire))
-            if (!sign_next(b))
+        unsigned char mark = 0;
+        while (b->hasher && !(mark = atomic_load_explicit(
+                                  &b->done[i], memory_order_acquire)))
+            if (!sign_next(b, &s))
                 sched_yield(); /* another thread is signing it */
-        sheaf_article c =
-            sheaf_py_article_c(&b->arts[i], b->hasher ? &b->sigs[i] : NULL);
+        const char *text = NULL;
+        size_t len = 0;
+        /* Story mode reads the text itself. */
+        if (mark == 2 || (!b->hasher && sheaf_py_text(&b->arts[i], &s, &text,
+                                                       &len) < 0)) {
+            *rc = SHEAF_ENOMEM;
+            break;
+        }
+        sheaf_article c = sheaf_py_article_c(&b->arts[i], text, len,
+                                             b->hasher ? &b->sigs[i] : NULL);
         sheaf_assignment *as = &b->as[i];
         if ((*rc = sheaf_index_add(self->idx, &c, as)) != SHEAF_OK)
             break;
@@ -108,6 +128,7 @@ static size_t add_batch(sheaf_py_index *self, batch *b, unsigned threads,
             break;
         }
     }
+    sheaf_py_scratch_free(&s);
     atomic_store(&b->next, b->n); /* stop the workers after an error */
     for (unsigned t = 0; t < started; t++)
         pthread_join(tid[t], NULL);

@@ -34,16 +34,23 @@ extern PyTypeObject *sheaf_py_assignment; /* struct sequences */
 extern PyTypeObject *sheaf_py_match;
 extern PyTypeObject *sheaf_py_cluster;
 
-/* Raise sheaf.Error (NotFoundError for SHEAF_ENOTFOUND) with the
- * library's message for rc; returns NULL. */
+/* Raise sheaf.Error (NotFoundError for SHEAF_ENOTFOUND, MemoryError for
+ * SHEAF_ENOMEM) with the library's message for rc; returns NULL. */
 PyObject *sheaf_py_raise(int rc);
 
 /* One article as the binding holds it: pointers into Python objects that
- * refs keeps alive (the id's str, the text's str or bytes, the title's). */
+ * refs keeps alive (the id's str, the text's str or bytes, the title's).
+ * A text that is bytes or an ASCII str is text, len; another str is left
+ * in CPython's own form (wide, kind, chars), turned into UTF-8 by
+ * sheaf_py_text without the GIL: on the signing threads, and without
+ * CPython's cached UTF-8 copy, which would double the texts' memory. */
 typedef struct {
     const char *id;
     const char *text;
     Py_ssize_t len;
+    const void *wide;
+    int kind;
+    Py_ssize_t chars;
     const char *title;
     Py_ssize_t title_len;
     int64_t time;
@@ -74,9 +81,23 @@ int sheaf_py_query_from(sheaf_py_article *a, PyObject *text, PyObject *time,
                         PyObject *title);
 void sheaf_py_article_clear(sheaf_py_article *a);
 
-/* The sheaf_article of *a, signed beforehand when sig is not NULL. */
-sheaf_article sheaf_py_article_c(const sheaf_py_article *a,
-                                 const sheaf_signature *sig);
+/* A thread's buffer for texts turned into UTF-8. */
+typedef struct {
+    char *buf;
+    size_t cap;
+} sheaf_py_scratch;
+
+/* The UTF-8 text of *a into *text, *len, through s when it must be
+ * encoded (a lone surrogate as its three bytes, which the library reads
+ * as invalid UTF-8). Needs no GIL. 0, or -1 when out of memory. */
+int sheaf_py_text(const sheaf_py_article *a, sheaf_py_scratch *s,
+                  const char **text, size_t *len);
+void sheaf_py_scratch_free(sheaf_py_scratch *s);
+
+/* The sheaf_article of *a with its text (or its signature, made
+ * beforehand, when sig is not NULL). */
+sheaf_article sheaf_py_article_c(const sheaf_py_article *a, const char *text,
+                                 size_t len, const sheaf_signature *sig);
 
 /* A time: None, int or float seconds since the epoch, datetime (naive
  * meaning UTC) or an ISO 8601 / RFC 3339 str. 0 or -1. */

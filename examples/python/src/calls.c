@@ -3,6 +3,17 @@
  * add_many.c). */
 #include "binding.h"
 
+/* The article's UTF-8 text; -1 with MemoryError. */
+static int utf8(const sheaf_py_article *a, sheaf_py_scratch *s,
+                const char **text, size_t *len)
+{
+    if (sheaf_py_text(a, s, text, len) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *sheaf_py_add(sheaf_py_index *self, PyObject *args, PyObject *kw)
 {
     static char *names[] = {"id", "text", "time", "title", NULL};
@@ -12,12 +23,16 @@ PyObject *sheaf_py_add(sheaf_py_index *self, PyObject *args, PyObject *kw)
         return NULL;
     sheaf_py_article a;
     PyObject *r = NULL;
+    sheaf_py_scratch s = {NULL, 0};
+    const char *t;
+    size_t n;
     if (sheaf_py_article_from(&a, id, text, time, title, "add") < 0 ||
-        sheaf_py_lock(self) < 0) {
+        utf8(&a, &s, &t, &n) < 0 || sheaf_py_lock(self) < 0) {
         sheaf_py_article_clear(&a);
+        sheaf_py_scratch_free(&s);
         return NULL;
     }
-    sheaf_article c = sheaf_py_article_c(&a, NULL);
+    sheaf_article c = sheaf_py_article_c(&a, t, n, NULL);
     sheaf_assignment as;
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -34,6 +49,7 @@ PyObject *sheaf_py_add(sheaf_py_index *self, PyObject *args, PyObject *kw)
     }
     sheaf_py_unlock(self);
     sheaf_py_article_clear(&a);
+    sheaf_py_scratch_free(&s);
     return r;
 }
 
@@ -66,12 +82,16 @@ PyObject *sheaf_py_query(sheaf_py_index *self, PyObject *args,
                                      &time, &title))
         return NULL;
     sheaf_py_article a;
+    sheaf_py_scratch s = {NULL, 0};
+    const char *t;
+    size_t n;
     if (sheaf_py_query_from(&a, text, time, title) < 0 ||
-        sheaf_py_lock(self) < 0) {
+        utf8(&a, &s, &t, &n) < 0 || sheaf_py_lock(self) < 0) {
         sheaf_py_article_clear(&a);
+        sheaf_py_scratch_free(&s);
         return NULL;
     }
-    sheaf_article c = sheaf_py_article_c(&a, NULL);
+    sheaf_article c = sheaf_py_article_c(&a, t, n, NULL);
     sheaf_match small[16], *m = small;
     size_t cap = 16, count = 0;
     int rc;
@@ -97,6 +117,7 @@ PyObject *sheaf_py_query(sheaf_py_index *self, PyObject *args,
         PyMem_Free(m);
     sheaf_py_unlock(self);
     sheaf_py_article_clear(&a);
+    sheaf_py_scratch_free(&s);
     return r;
 }
 

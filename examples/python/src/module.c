@@ -9,6 +9,8 @@ PyTypeObject *sheaf_py_cluster;
 
 PyObject *sheaf_py_raise(int rc)
 {
+    if (rc == SHEAF_ENOMEM)
+        return PyErr_NoMemory();
     const char *msg = sheaf_errmsg();
     if (!*msg)
         msg = sheaf_strerror(rc);

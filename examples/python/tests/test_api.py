@@ -135,6 +135,29 @@ class Articles(unittest.TestCase):
         self.assertEqual(a.add(4471, OTHER).cluster, "4471")
         self.assertEqual(a.cluster_of(4471), "4471")
 
+    def test_every_kind_of_str_is_its_utf8(self):
+        # CPython keeps a str in 1, 2 or 4 bytes a character; each is
+        # signed as its UTF-8, on every thread count.
+        for extra in ["caf\u00e9 na\u00efve", "\u6771\u4eac \u0416", "\U0001F600 \u00e9",
+                      "lone \ud800 surrogate"]:
+            text = WIRE + " " + " ".join("%s%d" % (extra, i) for i in range(30))
+            b = text.encode("utf-8", "surrogatepass")
+            idx = sheaf.Index()
+            idx.add("s", text)
+            self.assertEqual(idx.query(b)[0].similarity, 1.0, extra)
+            # The control: its UTF-8 read as Latin-1 and encoded again.
+            mojibake = b.decode("latin-1").encode("utf-8")
+            self.assertLess(max([m.similarity for m in idx.query(mojibake)] + [0]), 0.9, extra)
+            strs = [("x%d" % i, text + (" %d" % (i // 7)) * (i % 3 == 0)) for i in range(40)]
+            raw = [(i, t.encode("utf-8", "surrogatepass")) for i, t in strs]
+            want = [a.cluster for a in sheaf.Index().add_many(raw, threads=1)]
+            self.assertLess(len(set(want)), len(want))
+            self.assertEqual([a.cluster for a in sheaf.Index().add_many(strs, threads=3)], want)
+            one = sheaf.Index()
+            self.assertEqual([one.add(i, t).cluster for i, t in strs], want)
+            story = sheaf.Index("story")
+            self.assertEqual(story.add("s", text).cluster, "s")
+
     def test_type_and_value_errors(self):
         idx = sheaf.Index()
         for text in [None, 12, ["a"], bytearray(b"a")]:
