@@ -2,7 +2,9 @@
  * The CPython binding of sheaf, over the public C API (sheaf.h) only.
  * module.c: the module, its exceptions and types; convert.c: Python
  * values to parameters, texts, ids and times; index.c: the Index type;
- * calls.c: its calls on articles and clusters; add_many.c: batches signed on worker threads with the GIL released.
+ * calls.c: its calls on articles and clusters; utf8.c: texts as UTF-8
+ * off the GIL; add_many.c: batches signed on worker threads with the
+ * GIL released.
  */
 #ifndef SHEAF_BINDING_H
 #define SHEAF_BINDING_H
