@@ -6,9 +6,11 @@ PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
 DESTDIR      ?=
 
 CC           ?= cc
+SHARED       ?= ../shared
 BUILD        ?= build
 OPT          ?= -O3 -g
 SANITIZE     ?=
@@ -39,7 +41,7 @@ BENCH        := $(BUILD)/sheaf-bench
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib test check demo bench soak install uninstall asan ubsan tsan fuzz help deps clean golden
+.PHONY: all lib man test check demo bench soak install uninstall asan ubsan tsan fuzz help deps clean golden
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
@@ -48,7 +50,7 @@ lib: $(STATIC_LIB) $(SHARED_LIB)
 
 help:
 	@echo "make          build build/libsheaf.a, build/libsheaf.so and build/sheaf"
-	@echo "make demo     install missing packages, build, cluster the sample corpus"
+	@echo "make demo     install missing packages, build, cluster the sample corpus (and ../shared/seeds)"
 	@echo "make test     install missing packages, build, run every test"
 	@echo "make bench    build and run the benchmark harness (BENCH_ARGS=\"FILE\")"
 	@echo "make soak     1M adds with expiry through a stored index, killed and resumed every few seconds"
@@ -58,7 +60,9 @@ help:
 	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
-	@echo "make install  install library, header, sheaf.pc and sheaf under PREFIX=$(PREFIX)"
+	@echo "make install  install library, header, sheaf.pc, sheaf, sheaf-stream and man pages under PREFIX=$(PREFIX)"
+	@echo "make man      build/man: sheaf(1), sheaf-stream(1), libsheaf(3) from --help and sheaf.h"
+	@echo "make python   the Python binding into build/python (PYTHONPATH=build/python)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make clean    remove build outputs"
 
@@ -108,8 +112,8 @@ $(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	  $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
 
 # The harness records the flags the library was built with, for its report.
-BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c bench/replay.c
-$(BENCH): $(BENCH_SRC) bench/bench.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
+BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c bench/replay.c bench/source.c
+$(BENCH): $(BENCH_SRC) bench/bench.h bench/source.h $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -DSHEAF_BENCH_CFLAGS='"$(strip $(ALL_CFLAGS))"' \
 	  -o $@ $(BENCH_SRC) $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
 
@@ -203,7 +207,7 @@ fuzz:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@$(CLI) cluster --quiet --format groups examples/demo/articles.jsonl
+	@sh examples/demo/demo.sh $(BUILD) $(SHARED)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH) $(CLI)
@@ -211,15 +215,20 @@ bench: deps
 	@echo
 	@sh bench/cli.sh $(BUILD)
 
-$(BUILD)/sheaf.pc: Makefile
+# Written on every make install, so that a new PREFIX is always in it.
+$(BUILD)/sheaf.pc: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: sheaf' 'Description: group news articles that tell the same story' \
 	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lsheaf' 'Libs.private: -llmdb -lpthread -lm' \
-	  'Cflags: -I$${includedir}' > $@
+	  'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-install: all $(BUILD)/sheaf.pc
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
+FORCE:
+
+install: all man $(BUILD)/sheaf.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 include/sheaf.h $(DESTDIR)$(INCLUDEDIR)/sheaf.h
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.a
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION)
@@ -227,11 +236,36 @@ install: all $(BUILD)/sheaf.pc
 	ln -sf libsheaf.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so
 	install -m 644 $(BUILD)/sheaf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/sheaf
+	install -m 755 $(STREAM) $(DESTDIR)$(BINDIR)/sheaf-stream
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/sheaf.h $(DESTDIR)$(LIBDIR)/libsheaf.a \
 	  $(DESTDIR)$(LIBDIR)/libsheaf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsheaf.so.$(SOVERSION) \
-	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf
+	  $(DESTDIR)$(LIBDIR)/libsheaf.so $(DESTDIR)$(LIBDIR)/pkgconfig/sheaf.pc $(DESTDIR)$(BINDIR)/sheaf \
+	  $(DESTDIR)$(BINDIR)/sheaf-stream $(DESTDIR)$(MANDIR)/man1/sheaf.1 \
+	  $(DESTDIR)$(MANDIR)/man1/sheaf-stream.1 $(DESTDIR)$(MANDIR)/man3/libsheaf.3
+
+# Man pages, generated from --help and the header (doc/man.sh).
+MAN1         := $(BUILD)/man/sheaf.1 $(BUILD)/man/sheaf-stream.1
+MAN3         := $(BUILD)/man/libsheaf.3
+
+man: $(MAN1) $(MAN3)
+
+$(BUILD)/man/sheaf.1: $(CLI) doc/man.sh
+	@mkdir -p $(@D)
+	$(CLI) cluster --help | sh doc/man.sh help sheaf 1 "group news articles that tell the same story" > $@
+
+# sheaf-stream prints its usage to stderr, with status 2, when asked for help.
+$(BUILD)/man/sheaf-stream.1: $(STREAM) doc/man.sh
+	@mkdir -p $(@D)
+	{ $(STREAM) --help 2>&1 || :; } | sh doc/man.sh help sheaf-stream 1 \
+	  "the sheaf index embedded: one JSON article in, its cluster out" > $@
+
+$(BUILD)/man/libsheaf.3: include/sheaf.h doc/man.sh
+	@mkdir -p $(@D)
+	sh doc/man.sh header < include/sheaf.h > $@
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz
@@ -274,3 +308,41 @@ eval: deps
 	$(STORY_EVAL) $(EVAL_ARGS) --out $(EVAL_DIR)/mixed.tsv $$val $$seeds; \
 	grep -E '^00[0-4]_' $(EVAL_DIR)/mixed.tsv; \
 	python3 $$score $(EVAL_DIR)/seeds-gold.jsonl $(EVAL_DIR)/mixed.tsv | tail -n 1
+
+# ------------------------------------------------------------ python
+# The CPython binding (examples/python) over the public API, linked with
+# the static library (PIC objects), so build/python imports with no
+# LD_LIBRARY_PATH. Optional: plain `make` does not need python3-dev.
+PYTHON       ?= python3
+PY_SRC       := $(sort $(wildcard examples/python/src/*.c))
+PY_HDR       := $(wildcard examples/python/src/*.h)
+PY_PKG       := $(wildcard examples/python/sheaf/*)
+PY_DIR       := $(BUILD)/python/sheaf
+
+.PHONY: python deps-python
+
+# Debian's python3-dev, python3-setuptools (and wheel, pip for pip install); a failure is a warning,
+# since only the binding needs them.
+deps-python:
+	@if $(PYTHON) -c 'import os, sysconfig, setuptools; \
+	  assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
+	  >/dev/null 2>&1; then exit 0; fi; \
+	$(MAKE) --no-print-directory deps PY_DEPS_DONE=1 \
+	  DEPS="python3-dev: python3-setuptools: python3-wheel: python3-pip:" || \
+	  echo "sheaf: warning: python3-dev not installed; the Python binding is skipped" >&2
+
+ifndef PY_DEPS_DONE
+deps: deps-python
+endif
+
+python: $(STATIC_LIB) $(PY_SRC) $(PY_HDR) $(PY_PKG)
+	@$(PYTHON) -c 'import os, sysconfig; \
+	  os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) or \
+	  exit("sheaf: no Python.h for $(PYTHON): make deps installs python3-dev")'
+	@mkdir -p $(PY_DIR)
+	cp examples/python/sheaf/__init__.py examples/python/sheaf/__init__.pyi \
+	  examples/python/sheaf/py.typed $(PY_DIR)/
+	$(CC) -Iinclude -I"$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+	  $(ALL_CFLAGS) -Wno-conversion -fPIC -fvisibility=hidden -shared \
+	  -o $(PY_DIR)/_sheaf"$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')" \
+	  $(PY_SRC) $(STATIC_LIB) $(LDLIBS_LIB)

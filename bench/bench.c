@@ -3,7 +3,7 @@
  *
  *   sheaf-bench [--repeats N] [--seeds N] [--max N] [--no-accuracy]
  *               [--json | --markdown] [FILE]
- *   sheaf-bench e2e [--json] FILE.jsonl[.gz]       (bench/e2e.c)
+ *   sheaf-bench e2e [--json] FILE.jsonl[.gz|.zst]   (bench/e2e.c)
  *   sheaf-bench gen [options] [SOURCE...]          (bench/gen.c)
  *
  * The first form loads FILE (JSONL with a "text" member, gzip or not, or
@@ -430,7 +430,7 @@ static int usage(void)
                     "[--no-accuracy]\n"
                     "                   [--json | --markdown] [FILE.jsonl[.gz] "
                     "| FILE.txt]\n"
-                    "       sheaf-bench e2e [--json] FILE.jsonl[.gz]\n"
+                    "       sheaf-bench e2e [--json] FILE.jsonl[.gz|.zst]\n"
                     "       sheaf-bench gen [--articles N] [--seed S] [--dups "
                     "P] [--length B]\n"
                     "                       [--truth FILE] [--out FILE] "
@@ -491,7 +491,7 @@ int main(int argc, char **argv)
      * memory figures are its own and not the in-memory corpus's. */
     results res = {0};
     const char *file = path ? path : default_input();
-    if (file && e2e_run(file, &res.e2e) == 0)
+    if (file && e2e_run(file, &res.e2e) == 0 && res.e2e.articles)
         res.has_e2e = 1;
 
     corpus c = {0};

@@ -7,15 +7,16 @@
  * cluster). The texts are not kept, so the resident memory that grows is
  * the index's.
  *
- *   sheaf-bench e2e [--json] FILE.jsonl[.gz]
+ *   sheaf-bench e2e [--json] FILE.jsonl[.gz|.zst]
+ *
+ * An input it reads no article from is refused (status 1).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <zlib.h>
-
 #include "bench.h"
+#include "source.h"
 #include "jsonl.h"
 #include "sheaf.h"
 #include "common/simd.h"
@@ -28,11 +29,11 @@
  * bytes of the lines taken, not those read ahead. */
 #define RESERVE_AFTER 2048
 
-static void reserve_rest(sheaf_index *idx, gzFile f, uint64_t file_size,
+static void reserve_rest(sheaf_index *idx, const source *f, uint64_t file_size,
                          uint64_t unpacked, const e2e_result *res)
 {
-    z_off_t raw = gzoffset(f); /* bytes of the file read so far */
-    if (raw <= 0 || !unpacked)
+    uint64_t raw = source_raw_bytes(f); /* bytes of the file read so far */
+    if (raw == 0 || !unpacked)
         return;
     /* Compressed files: file bytes per decompressed byte, so far. */
     double done = (double)res->input_bytes * (double)raw / (double)unpacked;
@@ -94,16 +95,15 @@ int e2e_run(const char *path, e2e_result *res)
     uint64_t file_size =
         stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     int reserved = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
+    source f;
+    if (source_open(&f, path) != 0)
         return -1;
-    gzbuffer(f, 1 << 20);
 
     sheaf_params p;
     sheaf_params_init(&p);
     sheaf_index *idx;
     if (sheaf_index_new(&p, &idx) != SHEAF_OK) {
-        gzclose(f);
+        source_close(&f);
         return -1;
     }
     size_t cap = BLOCK, have = 0;
@@ -112,9 +112,10 @@ int e2e_run(const char *path, e2e_result *res)
     buf id = {0};
     if (!block) {
         sheaf_index_free(idx);
-        gzclose(f);
+        source_close(&f);
         return -1;
     }
+    int failed = 0;
     *res = (e2e_result){0};
     size_t rss_before = current_rss();
     double t0 = now(), t = t0;
@@ -127,7 +128,8 @@ int e2e_run(const char *path, e2e_result *res)
             block = bigger;
             cap *= 2;
         }
-        int got = gzread(f, block + have, (unsigned)(cap - have));
+        long got = source_read(&f, block + have, cap - have);
+        failed = got < 0;
         if (got <= 0) {
             if (have) /* the last line, without its newline */
                 one_line(idx, block, have, &id, res, &t);
@@ -139,7 +141,7 @@ int e2e_run(const char *path, e2e_result *res)
         while ((nl = memchr(line, '\n', (size_t)(end - line))) != NULL) {
             one_line(idx, line, (size_t)(nl - line), &id, res, &t);
             if (res->articles == RESERVE_AFTER && !reserved) {
-                reserve_rest(idx, f, file_size, unpacked, res);
+                reserve_rest(idx, &f, file_size, unpacked, res);
                 reserved = 1;
             }
             line = nl + 1;
@@ -156,10 +158,10 @@ int e2e_run(const char *path, e2e_result *res)
             ? (double)(rss_after - rss_before) / (double)res->articles
             : 0;
     sheaf_index_free(idx);
-    gzclose(f);
+    source_close(&f);
     free(block);
     free(id.s);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 int e2e_main(int argc, char **argv)
@@ -175,12 +177,18 @@ int e2e_main(int argc, char **argv)
             path = NULL, i = argc;
     }
     if (!path) {
-        fprintf(stderr, "usage: sheaf-bench e2e [--json] FILE.jsonl[.gz]\n");
+        fprintf(stderr, "usage: sheaf-bench e2e [--json] FILE.jsonl[.gz|.zst]\n");
         return 2;
     }
     e2e_result r;
     if (e2e_run(path, &r) != 0) {
-        fprintf(stderr, "sheaf-bench: %s: cannot read, or no index\n", path);
+        fprintf(stderr, "sheaf-bench: %s: cannot read it (or damaged, or no index)\n",
+                path);
+        return 1;
+    }
+    if (r.articles == 0) {
+        fprintf(stderr, "sheaf-bench: %s: no article read (%zu lines skipped): "
+                "not JSONL with \"id\" and \"text\"?\n", path, r.skipped);
         return 1;
     }
     const char *level = bench_level();

@@ -1,0 +1,89 @@
+"""Type stubs of the sheaf package (the C extension sheaf._sheaf)."""
+import datetime
+import os
+from typing import Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+_Text = Union[str, bytes]
+_Id = Union[str, int]
+_Time = Union[None, int, float, datetime.datetime, str]
+_Option = Union[str, int, float, datetime.timedelta]
+_Item = Union[Tuple[_Id, _Text], Tuple[_Id, _Text, _Time], Mapping[str, object]]
+
+__version__: str
+library_version: str
+EINVAL: int
+ENOMEM: int
+EMISMATCH: int
+EEXIST: int
+ENOTFOUND: int
+ERANGE: int
+EIO: int
+ECORRUPT: int
+EBUSY: int
+EREADONLY: int
+
+class Error(Exception):
+    """A failure the library reports; code is one of the E* constants."""
+    code: int
+
+class NotFoundError(Error, KeyError):
+    """No such id or cluster, or no stored index."""
+
+class Assignment(Tuple[str, Optional[str], float, int]):
+    """What Index.add decided for one article."""
+    @property
+    def cluster(self) -> str: ...
+    @property
+    def match(self) -> Optional[str]: ...
+    @property
+    def similarity(self) -> float: ...
+    @property
+    def size(self) -> int: ...
+
+class Match(Tuple[str, str, float]):
+    """One article an Index.query found."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def cluster(self) -> str: ...
+    @property
+    def similarity(self) -> float: ...
+
+class Cluster(Tuple[str, int]):
+    """One cluster, from Index.clusters."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+def parameters() -> List[dict]:
+    """The library's parameter table: name, values, help, modes, identity."""
+
+class Index:
+    """An index that puts each article added in a cluster at once."""
+    def __init__(self, mode: str = ..., **options: _Option) -> None: ...
+    @classmethod
+    def open(cls, path: Union[str, bytes, os.PathLike], mode: Optional[str] = ...,
+             *, readonly: bool = ..., **options: _Option) -> "Index": ...
+    def add(self, id: _Id, text: _Text, time: _Time = ...,
+            title: Optional[_Text] = ...) -> Assignment: ...
+    def add_many(self, articles: Iterable[_Item],
+                 threads: Optional[int] = ...) -> List[Assignment]: ...
+    def query(self, text: _Text, time: _Time = ...,
+              title: Optional[_Text] = ...) -> List[Match]: ...
+    def cluster_of(self, id: _Id) -> str: ...
+    def remove(self, id: _Id) -> None: ...
+    def expire(self, before: _Time) -> int: ...
+    def members(self, cluster: str) -> List[str]: ...
+    def clusters(self) -> List[Cluster]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Index": ...
+    def __exit__(self, *exc: object) -> bool: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, id: object) -> bool: ...
+    @property
+    def params(self) -> dict: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
