@@ -39,7 +39,7 @@ BENCH        := $(BUILD)/sheaf-bench
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden
+.PHONY: all lib test check demo bench install uninstall asan ubsan tsan fuzz help deps clean golden mpi
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
@@ -57,6 +57,7 @@ help:
 	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
+	@echo "make mpi      build build/sheaf-mpi, the clusterer spread over MPI ranks (Open MPI)"
 	@echo "make install  install library, header, sheaf.pc and sheaf under PREFIX=$(PREFIX)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make clean    remove build outputs"
@@ -79,6 +80,23 @@ deps:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
 	{ echo "sheaf: failed; run: $$sudo apt-get update && $$sudo apt-get install -y$$missing" >&2; exit 1; }
+	@$(MAKE) --no-print-directory deps-optional
+
+# Optional groups: their absence only skips what needs them (with a
+# message), so a failed install warns and goes on.
+DEPS_OPTIONAL := openmpi-bin:mpirun libopenmpi-dev:mpicc
+.PHONY: deps-optional
+deps-optional:
+	@missing=""; \
+	for d in $(DEPS_OPTIONAL); do pkg=$${d%%:*}; cmd=$${d#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "sheaf: installing optional packages (MPI):$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "sheaf: warning: cannot install$$missing (not root); make mpi and its tests need them" >&2; exit 0; fi; \
+	command -v apt-get >/dev/null 2>&1 && $$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
+	echo "sheaf: warning: could not install$$missing; make mpi and its tests need them" >&2
 
 $(BUILD)/obj/lib/%.o: lib/%.c $(LIB_HDR) include/sheaf.h
 	@mkdir -p $(@D)
@@ -105,6 +123,23 @@ $(CLI): $(CLI_OBJ) $(STATIC_LIB)
 $(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -o $@ $< \
 	  $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
+
+# sheaf-mpi (examples/mpi): the clusterer's sources but its main, built
+# with Open MPI's compiler wrapper. Optional: plain make needs no MPI.
+MPICC        ?= mpicc
+MPI          := $(BUILD)/sheaf-mpi
+MPI_SRC      := $(sort $(wildcard examples/mpi/*.c))
+MPI_OBJ      := $(MPI_SRC:examples/mpi/%.c=$(BUILD)/obj/mpi/%.o)
+MPI_CLI_OBJ  := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+
+mpi: $(MPI)
+
+$(BUILD)/obj/mpi/%.o: examples/mpi/%.c $(wildcard examples/mpi/*.h) $(wildcard examples/cluster/*.h) include/sheaf.h
+	@mkdir -p $(@D)
+	$(MPICC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI): $(MPI_OBJ) $(MPI_CLI_OBJ) $(STATIC_LIB)
+	$(MPICC) $(SANITIZE) -o $@ $(MPI_OBJ) $(MPI_CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
 
 # The harness records the flags the library was built with, for its report.
 BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c bench/replay.c

@@ -233,8 +233,8 @@ static size_t resolve(run *R, const char *key, size_t cluster)
  * be clean text: invalid UTF-8 and an unpaired surrogate escape (which the
  * parser makes U+FFFD) would read as another id, a tab or newline breaks
  * the TSV, and an escape sequence (C0, DEL, C1) acts on a terminal. */
-static const char *id_problem(const char *id, size_t len, unsigned surrogate,
-                              int from_path, char *buf, size_t n)
+const char *id_problem(const char *id, size_t len, unsigned surrogate,
+                       int from_path, char *buf, size_t n)
 {
     const char *what = from_path ? "the file name, its id," : "the id";
     size_t at;
