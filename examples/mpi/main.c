@@ -122,7 +122,7 @@ static double peak_mib(void)
 
 /* The summary of sheaf cluster, and what the ranks cost. Collective. */
 static void summary(const share *s, const world *w, const gathered *g,
-                    const near_stats *st, double start)
+                    const near_stats *st, const double *t)
 {
     uint64_t v[6] = {s->skipped_records, s->skipped_files, s->warnings,
                      w->messages, w->bytes, st->index_bytes};
@@ -132,7 +132,7 @@ static void summary(const share *s, const world *w, const gathered *g,
     MPI_Reduce(most, top, 2, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
     if (w->rank != 0)
         return;
-    double secs = now() - start, mb = (double)s->bytes / 1e6;
+    double secs = now() - t[0], mb = (double)s->bytes / 1e6;
     diag("%zu article%s, %.1f MB read in %.2f s (%.1f MB/s) on %d rank%s",
          g->articles, plural(g->articles), mb, secs, secs > 0 ? mb / secs : 0.0,
          w->size, plural((uint64_t)w->size));
@@ -148,11 +148,14 @@ static void summary(const share *s, const world *w, const gathered *g,
          "MiB",
          (unsigned long long)sum[3], (double)sum[4] / 1e6,
          (double)sum[5] / 1e6, (double)top[0] / 1e6, (double)top[1] / 1024.0);
+    diag("rank 0's time: %.2f s reading and signing, %.2f s matching, %.2f s "
+         "gathering and writing",
+         t[1] - t[0], t[2] - t[1], t[3] - t[2]);
 }
 
 static int run(world *w, const options *o)
 {
-    double start = now();
+    double t[4] = {now(), 0, 0, 0};
     input_list inputs;
     outfile out;
     memset(&inputs, 0, sizeof inputs);
@@ -188,6 +191,7 @@ static int run(world *w, const options *o)
     share s;
     share_read(&s, w, o, &inputs, hasher);
     s.skipped_files += w->rank == 0 ? skipped_files : 0;
+    t[1] = now();
     int status;
     if (o->strict && strict_stop(&s, w)) {
         if (w->rank == 0)
@@ -198,8 +202,10 @@ static int run(world *w, const options *o)
         memset(&st, 0, sizeof st);
         if (!story_mode)
             near_decide(&s, w, &o->params, &st);
+        t[2] = now();
         gathered g;
         gather_write(&s, w, o, story, &out, &g);
+        t[3] = now();
         share_flush_hidden(&s);
         uint64_t skipped = sum_all(s.skipped_records + s.skipped_files);
         status = skipped ? EXIT_SKIPPED : EXIT_OK;
@@ -213,7 +219,7 @@ static int run(world *w, const options *o)
         }
         fflush(stderr);
         if (!o->quiet)
-            summary(&s, w, &g, &st, start);
+            summary(&s, w, &g, &st, t);
         MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     }
     share_free(&s);
