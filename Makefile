@@ -168,6 +168,7 @@ $(BUILD)/golden_gen: tests/golden_gen.c $(STATIC_LIB)
 # Builds and runs every cmocka suite and shell test; fails if any fails.
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@if command -v $(MPICC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(MPI); fi
 	@status=0; \
 	for t in $(TEST_BIN); do echo "== $$t"; SHEAF_BUILD=$(BUILD) ./$$t || status=1; done; \
 	echo "== $(BUILD)/tests/test_reader, SHEAF_SIMD=scalar (the parser's SSE2 scanner)"; \

@@ -242,6 +242,10 @@ int main(int argc, char **argv)
 {
     world w;
     memset(&w, 0, sizeof w);
+    /* One write per message line: mpirun forwards each rank's output as
+     * it reads it, so pieces of lines from two ranks would interleave. */
+    static char errbuf[4096];
+    setvbuf(stderr, errbuf, _IOLBF, sizeof errbuf);
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &w.size);
@@ -261,6 +265,10 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     fflush(stderr);
+    MPI_Barrier(MPI_COMM_WORLD);
     MPI_Finalize();
-    return status;
+    /* Every rank knows the status; rank 0 alone returns it. mpirun ends
+     * the job when a rank exits non-zero, and the other ranks' last
+     * messages could be lost on the way if they did so too. */
+    return w.rank == 0 ? status : EXIT_OK;
 }
