@@ -102,40 +102,45 @@ void exchange(world *w, bytes *out, bytes *in, size_t *from)
 {
     int n = w->size;
     int *sc = xcalloc((size_t)n, sizeof *sc), *rc = xcalloc((size_t)n, sizeof *rc);
-    int *sd = xcalloc((size_t)n, sizeof *sd), *rd = xcalloc((size_t)n, sizeof *rd);
-    bytes send = {0};
-    for (int d = 0; d < n; d++) {
+    MPI_Request *req = xcalloc(2 * (size_t)n, sizeof *req);
+    for (int d = 0; d < n; d++)
         sc[d] = count_of(out[d].n);
-        sd[d] = count_of(send.n);
-        bytes_put(&send, out[d].p, out[d].n);
-        if (d != w->rank && out[d].n) {
-            w->messages++;
-            w->bytes += out[d].n;
-        }
-        out[d].n = 0;
-    }
     MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, MPI_COMM_WORLD);
     size_t total = 0;
     for (int s = 0; s < n; s++) {
         from[s] = total;
-        rd[s] = count_of(total);
         total += (size_t)rc[s];
     }
     from[n] = total;
-    count_of(total);
-    in->n = 0;
     if (in->cap < total + 1) {
+        free(in->p);
         in->cap = total + 1;
-        in->p = xreallocarray(in->p, in->cap, 1);
+        in->p = xmalloc(in->cap);
     }
-    MPI_Alltoallv(send.p, sc, sd, MPI_BYTE, in->p, rc, rd, MPI_BYTE,
-                  MPI_COMM_WORLD);
+    /* Straight from each peer's buffer into its place: no packing copy,
+     * and this rank's own share is a memcpy. */
+    int nreq = 0;
+    for (int s = 0; s < n; s++)
+        if (s != w->rank && rc[s])
+            MPI_Irecv(in->p + from[s], rc[s], MPI_BYTE, s, 17, MPI_COMM_WORLD,
+                      &req[nreq++]);
+    for (int d = 0; d < n; d++) {
+        if (d == w->rank || !sc[d])
+            continue;
+        MPI_Isend(out[d].p, sc[d], MPI_BYTE, d, 17, MPI_COMM_WORLD,
+                  &req[nreq++]);
+        w->messages++;
+        w->bytes += out[d].n;
+    }
+    if (out[w->rank].n)
+        memcpy(in->p + from[w->rank], out[w->rank].p, out[w->rank].n);
+    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
     in->n = total;
-    bytes_free(&send);
+    for (int d = 0; d < n; d++)
+        out[d].n = 0;
     free(sc);
     free(rc);
-    free(sd);
-    free(rd);
+    free(req);
 }
 
 uint64_t sum_all(uint64_t v)

@@ -191,42 +191,42 @@ static void bucket_pairs(share *s, world *w, entry *e, size_t n, bytes *out,
  * in *in (u64 each). */
 static void find_pairs(share *s, world *w, entry *e, size_t n, bytes *in)
 {
+    /* Chains of entries by bucket: head[slot] and next[entry], both
+     * entry + 1; at most two thirds full. A bucket of one entry, most of
+     * them, has no next. */
     size_t cap = 16;
-    while (cap < 2 * n)
+    while (2 * cap < 3 * n)
         cap *= 2;
-    uint32_t *head = xcalloc(cap, sizeof *head); /* entry + 1 */
+    uint32_t *head = xcalloc(cap, sizeof *head);
     uint32_t *next = xcalloc(n + 1, sizeof *next);
-    uint32_t *size = xcalloc(cap, sizeof *size);
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = XXH3_64bits(&e[i].key, 8) ^ e[i].band * 0x9e3779b97f4a7c15ull;
-        size_t j = (size_t)h & (cap - 1);
+        size_t j = (size_t)(e[i].key ^ e[i].band * 0x9e3779b97f4a7c15ull) & (cap - 1);
         while (head[j] && (e[head[j] - 1].key != e[i].key ||
                            e[head[j] - 1].band != e[i].band))
             j = (j + 1) & (cap - 1);
         next[i] = head[j];
         head[j] = (uint32_t)i + 1;
-        size[j]++;
     }
     bytes *out = xcalloc((size_t)w->size, sizeof *out);
     size_t *from = xcalloc((size_t)w->size + 1, sizeof *from), bcap = 0, repcap = 0;
     entry *bucket = NULL, *reps = NULL;
     pairset seen = {0};
     for (size_t j = 0; j < cap; j++) {
-        if (size[j] < 2)
+        if (!head[j] || !next[head[j] - 1])
             continue;
-        if (bcap < size[j]) {
-            bcap = size[j];
-            bucket = xreallocarray(bucket, bcap, sizeof *bucket);
-        }
         size_t m = 0;
-        for (uint32_t i = head[j]; i; i = next[i - 1])
+        for (uint32_t i = head[j]; i; i = next[i - 1]) {
+            if (m == bcap) {
+                bcap = bcap ? 2 * bcap : 64;
+                bucket = xreallocarray(bucket, bcap, sizeof *bucket);
+            }
             bucket[m++] = e[i - 1];
+        }
         bucket_pairs(s, w, bucket, m, out, &seen, &reps, &repcap);
     }
     set_free(&seen);
     free(head);
     free(next);
-    free(size);
     free(bucket);
     free(reps);
     exchange(w, out, in, from);
