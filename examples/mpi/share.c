@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "batch.h"
-#include "cluster.h"
+#include "idcheck.h"
 #include "diag.h"
 #include "output.h"
 #include "pipeline.h"
