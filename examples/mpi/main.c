@@ -41,16 +41,16 @@ static const char *plural(uint64_t n)
     return n == 1 ? "" : "s";
 }
 
-/* Run f with standard output and error closed to all but rank 0, so that
- * what every rank does alike (parse the options, list the inputs) is
- * said once. */
-static int quiet_unless_first(const world *w, int stream, int set)
+/* Standard output and error closed to all but rank 0 (on) and back
+ * (off), so that what every rank does alike (parse the options, list the
+ * inputs) is said once. */
+static void hush_stream(const world *w, int stream, int on)
 {
     static int saved[3] = {-1, -1, -1};
     if (w->rank == 0)
-        return 0;
+        return;
     fflush(stream == 1 ? stdout : stderr);
-    if (set) {
+    if (on) {
         saved[stream] = dup(stream);
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) {
@@ -62,13 +62,12 @@ static int quiet_unless_first(const world *w, int stream, int set)
         close(saved[stream]);
         saved[stream] = -1;
     }
-    return 0;
 }
 
 static void hush(const world *w, int on)
 {
-    quiet_unless_first(w, 1, on);
-    quiet_unless_first(w, 2, on);
+    hush_stream(w, 1, on);
+    hush_stream(w, 2, on);
 }
 
 /* What sheaf-mpi does not do (yet), each said once by rank 0. */

@@ -21,24 +21,44 @@
 #define MESSAGES_PER_FILE 20
 #define SNIPPET_BYTES 72
 
-void share_note(share *s, uint32_t file, uint64_t line, const char *fmt, ...)
+/* A note under the per-file limit; always: shown whatever the count (a
+ * file that cannot be read further is always worth saying). */
+static void vnote(share *s, uint32_t file, uint64_t line, int always,
+                  const char *fmt, va_list ap)
 {
     char msg[600];
-    va_list ap;
     if (s->opt->strict)
         return; /* only the first problem of all ranks is told (main.c) */
-    if (++s->shown[file] > MESSAGES_PER_FILE) {
+    if (++s->shown[file] > MESSAGES_PER_FILE && !always) {
         s->hidden[file]++;
         return;
     }
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     const char *name = s->inputs->files[file].name;
     if (line)
         diag("%s:%llu: %s", name, (unsigned long long)line, msg);
     else
         diag("%s: %s", name, msg);
+}
+
+void share_note(share *s, uint32_t file, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vnote(s, file, line, 0, fmt, ap);
+    va_end(ap);
+}
+
+static void note_always(share *s, uint32_t file, uint64_t line, int always,
+                        const char *fmt, ...) DIAG_PRINTF(5, 6);
+
+static void note_always(share *s, uint32_t file, uint64_t line, int always,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vnote(s, file, line, always, fmt, ap);
+    va_end(ap);
 }
 
 void share_flush_hidden(share *s)
@@ -68,10 +88,7 @@ static void skip(share *s, uint64_t at, const record *rec, const char *why)
             snprintf(s->problem, sizeof s->problem, "%s: %s%s", name, why,
                      tail);
     }
-    /* A file that cannot be read (further) is always worth saying. */
-    if (file && s->shown[rec->file] >= MESSAGES_PER_FILE)
-        s->shown[rec->file] = MESSAGES_PER_FILE - 1;
-    share_note(s, rec->file, rec->line, "%s%s", why, tail);
+    note_always(s, rec->file, rec->line, file, "%s%s", why, tail);
 }
 
 static void keep(share *s, batch *b, size_t i, const char *id, size_t id_len)
@@ -149,15 +166,7 @@ static uint32_t consume(share *s, batch *b, uint64_t k)
         if (rec->status == RECORD_BLANK)
             continue;
         if (rec->status != RECORD_OK) {
-            record_problem(b, rec, &(record_fields){{s->opt->id_field,
-                                                     strlen(s->opt->id_field),
-                                                     s->opt->text_field,
-                                                     strlen(s->opt->text_field)},
-                                                    s->opt->time_field,
-                                                    s->opt->time_field
-                                                        ? strlen(s->opt->time_field)
-                                                        : 0},
-                           why, sizeof why);
+            record_problem(b, rec, &s->fields, why, sizeof why);
             skip(s, at, rec, why);
             continue;
         }
@@ -261,11 +270,11 @@ void share_read(share *s, world *w, const options *o, const input_list *in,
     articles_init(&s->arena);
     s->shown = xcalloc(in->count + 1, sizeof *s->shown);
     s->hidden = xcalloc(in->count + 1, sizeof *s->hidden);
-    work_ctx ctx = {{{o->id_field, strlen(o->id_field), o->text_field,
-                      strlen(o->text_field)},
-                     o->time_field,
-                     o->time_field ? strlen(o->time_field) : 0},
-                    hasher};
+    s->fields = (record_fields){{o->id_field, strlen(o->id_field),
+                                 o->text_field, strlen(o->text_field)},
+                                o->time_field,
+                                o->time_field ? strlen(o->time_field) : 0};
+    work_ctx ctx = {s->fields, hasher};
     unsigned threads = o->threads;
     size_t depth = threads > 1 ? 2 * (size_t)threads + 1 : 1, npool = 0;
     pipeline *p = pipeline_new(threads, depth, &ctx);

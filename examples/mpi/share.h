@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "articles.h"
+#include "batch.h"
 #include "comm.h"
 #include "input.h"
 #include "options.h"
@@ -44,6 +45,7 @@ typedef struct own {
 typedef struct share {
     const options *opt;
     const input_list *inputs;
+    record_fields fields; /* the JSON fields read, from the options */
     own *v; /* this rank's articles, in input order */
     size_t n;
     size_t cap;
@@ -83,7 +85,8 @@ int share_owner(const share *s, const world *w, uint32_t doc, size_t *pos);
 /* Report the problems hidden beyond the per-file limit (this rank's). */
 void share_flush_hidden(share *s);
 
-/* A note about article at position pos of this rank, under the limit. */
+/* A message about a record this rank read (FILE:LINE: ...), under the
+ * clusterer's limit per file. */
 void share_note(share *s, uint32_t file, uint64_t line, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
