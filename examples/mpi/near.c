@@ -12,11 +12,14 @@
 /* Articles whose band keys go out in one exchange: bounds the buffers. */
 #define ROUND_ARTICLES 16384
 
-typedef struct entry {
+/* A band entry on the wire and at its owner, packed: it is most of the
+ * bytes sent. The band is not in it: keys start from a constant of their
+ * band, so equal keys of two bands are as rare as any other collision, and
+ * a pair they propose is a candidate verification turns down. */
+typedef struct __attribute__((packed)) entry {
     uint64_t key;
     uint64_t same; /* a hash of all the values: equal signatures */
     uint32_t doc;
-    uint32_t band;
 } entry;
 
 /* A set of candidate pairs, (earlier << 32 | later), never 0. */
@@ -109,10 +112,9 @@ static entry *spread_bands(share *s, world *w, const sheaf_params *p,
             signature_of(p, v, a->shingles, sig);
             if (sheaf_banding_keys(bd, sig, keys, bands, &nk) != SHEAF_OK)
                 die_all(3, "band keys: %s", sheaf_errmsg());
-            entry e = {0, XXH3_64bits(v, s->hashes * sizeof *v), a->doc, 0};
+            entry e = {0, XXH3_64bits(v, s->hashes * sizeof *v), a->doc};
             for (uint32_t b = 0; b < nk; b++) {
                 e.key = keys[b];
-                e.band = b;
                 bytes_put(&out[owner_of(b, keys[b], bands, w->size)], &e,
                           sizeof e);
             }
@@ -200,9 +202,8 @@ static void find_pairs(share *s, world *w, entry *e, size_t n, bytes *in)
     uint32_t *head = xcalloc(cap, sizeof *head);
     uint32_t *next = xcalloc(n + 1, sizeof *next);
     for (size_t i = 0; i < n; i++) {
-        size_t j = (size_t)(e[i].key ^ e[i].band * 0x9e3779b97f4a7c15ull) & (cap - 1);
-        while (head[j] && (e[head[j] - 1].key != e[i].key ||
-                           e[head[j] - 1].band != e[i].band))
+        size_t j = (size_t)e[i].key & (cap - 1); /* keys are mixed */
+        while (head[j] && e[head[j] - 1].key != e[i].key)
             j = (j + 1) & (cap - 1);
         next[i] = head[j];
         head[j] = (uint32_t)i + 1;
