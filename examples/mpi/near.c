@@ -67,8 +67,8 @@ static void set_free(pairset *p)
     memset(p, 0, sizeof *p);
 }
 
-/* The signature of article pos of this rank as the index keeps it: its
- * low 16 bits, which are all that verification reads. */
+/* A signature rebuilt from the values as the index keeps them: their
+ * low 16 bits, which are all that keys and verification read. */
 static void signature_of(const sheaf_params *p, const uint16_t *v, int shingles,
                          sheaf_signature *sig)
 {
