@@ -41,7 +41,7 @@ BENCH        := $(BUILD)/sheaf-bench
 DEPS := libxxhash-dev:xxhash.h uthash-dev:uthash.h libcmocka-dev:cmocka.h \
         zlib1g-dev:zlib.h libzstd-dev:zstd.h liblmdb-dev:lmdb.h pkg-config:
 
-.PHONY: all lib man test check demo bench soak install uninstall asan ubsan tsan fuzz help deps clean golden
+.PHONY: all lib man test check demo bench soak install uninstall asan ubsan tsan fuzz help deps clean golden mpi
 .DEFAULT_GOAL := all
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI) $(STREAM) $(BENCH)
@@ -60,6 +60,7 @@ help:
 	@echo "make tsan     the concurrency stress test under ThreadSanitizer"
 	@echo "make fuzz     run each libFuzzer target (tests/fuzz_*.c) for FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "make deps     install missing Debian packages (apt-get; sudo when not root)"
+	@echo "make mpi      build build/sheaf-mpi, the clusterer spread over MPI ranks (Open MPI)"
 	@echo "make install  install library, header, sheaf.pc, sheaf, sheaf-stream and man pages under PREFIX=$(PREFIX)"
 	@echo "make man      build/man: sheaf(1), sheaf-stream(1), libsheaf(3) from --help and sheaf.h"
 	@echo "make python   the Python binding into build/python (PYTHONPATH=build/python)"
@@ -84,6 +85,23 @@ deps:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
 	{ echo "sheaf: failed; run: $$sudo apt-get update && $$sudo apt-get install -y$$missing" >&2; exit 1; }
+	@$(MAKE) --no-print-directory deps-optional
+
+# Optional groups: their absence only skips what needs them (with a
+# message), so a failed install warns and goes on.
+DEPS_OPTIONAL := openmpi-bin:mpirun libopenmpi-dev:mpicc
+.PHONY: deps-optional
+deps-optional:
+	@missing=""; \
+	for d in $(DEPS_OPTIONAL); do pkg=$${d%%:*}; cmd=$${d#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "sheaf: installing optional packages (MPI):$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "sheaf: warning: cannot install$$missing (not root); make mpi and its tests need them" >&2; exit 0; fi; \
+	command -v apt-get >/dev/null 2>&1 && $$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null || \
+	echo "sheaf: warning: could not install$$missing; make mpi and its tests need them" >&2
 
 $(BUILD)/obj/lib/%.o: lib/%.c $(LIB_HDR) include/sheaf.h
 	@mkdir -p $(@D)
@@ -110,6 +128,23 @@ $(CLI): $(CLI_OBJ) $(STATIC_LIB)
 $(STREAM): examples/stream/stream.c $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB)
 	$(CC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -o $@ $< \
 	  $(BUILD)/obj/cli/jsonl.o $(STATIC_LIB) $(LDLIBS_CLI)
+
+# sheaf-mpi (examples/mpi): the clusterer's sources but its main, built
+# with Open MPI's compiler wrapper. Optional: plain make needs no MPI.
+MPICC        ?= mpicc
+MPI          := $(BUILD)/sheaf-mpi
+MPI_SRC      := $(sort $(wildcard examples/mpi/*.c))
+MPI_OBJ      := $(MPI_SRC:examples/mpi/%.c=$(BUILD)/obj/mpi/%.o)
+MPI_CLI_OBJ  := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+
+mpi: $(MPI)
+
+$(BUILD)/obj/mpi/%.o: examples/mpi/%.c $(wildcard examples/mpi/*.h) $(wildcard examples/cluster/*.h) include/sheaf.h
+	@mkdir -p $(@D)
+	$(MPICC) $(CPPFLAGS) -Iexamples/cluster $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI): $(MPI_OBJ) $(MPI_CLI_OBJ) $(STATIC_LIB)
+	$(MPICC) $(SANITIZE) -o $@ $(MPI_OBJ) $(MPI_CLI_OBJ) $(STATIC_LIB) $(LDLIBS_CLI)
 
 # The harness records the flags the library was built with, for its report.
 BENCH_SRC    := bench/bench.c bench/corpus.c bench/gen.c bench/accuracy.c bench/e2e.c bench/replay.c bench/source.c
@@ -154,6 +189,7 @@ $(BUILD)/golden_gen: tests/golden_gen.c $(STATIC_LIB)
 # second time with SHEAF_SIMD=scalar for the parser's non-SSE2 path.
 test: deps
 	@$(MAKE) --no-print-directory -s all $(TEST_BIN)
+	@if command -v $(MPICC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(MPI); fi
 	@status=0; log=$(BUILD)/tests/log; mkdir -p $$log; \
 	one() { n=$$1; shift; \
 	  if "$$@" >$$log/$$n.log 2>&1; then echo "ok   $$n"; \

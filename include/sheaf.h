@@ -319,6 +319,57 @@ SHEAF_API int sheaf_signature_similarity(const sheaf_signature *a,
                                          const sheaf_signature *b,
                                          double *similarity);
 
+/* ---------------------------------------------------------------- banding */
+
+/* Near mode's candidate rule, one step at a time, for callers that spread
+ * an index's work over processes (examples/mpi does: band keys go to the
+ * process owning that part of the band tables, candidate pairs back to
+ * where the signatures are). An index with the same parameters decides
+ * exactly as these say: an article's match is, among the earlier articles
+ * that sheaf_banding_verify accepts, the one of highest similarity, on a
+ * tie the earliest; none, and it starts a cluster. (With a window, only
+ * articles within it count.) Caller-owned, fixed-size, never allocates,
+ * read-only after sheaf_banding_init so threads may share one; its fields
+ * are private. It cannot grow: later releases add a _v2. */
+typedef struct sheaf_banding {
+    uint64_t seed;
+    uint32_t num_hashes, bands, rows, min_same;
+    uint8_t scheme, shingle_kind, shingle_size, reserved;
+} sheaf_banding;
+
+/* Prepare *b for near-mode parameters *p (bands and rows chosen as
+ * sheaf_params_choose_bands does when 0). SHEAF_EINVAL when *p does not
+ * validate or is not near mode. */
+SHEAF_API int sheaf_banding_init(sheaf_banding *b, const sheaf_params *p);
+
+/* The number of bands, each signature's count of band keys. */
+SHEAF_API uint32_t sheaf_banding_bands(const sheaf_banding *b);
+
+/* The band keys of sig, keys[k] for band k, as the index files them (on
+ * the low 16 bits of each value): two signatures share band k exactly
+ * when their values there agree, and then their keys[k] are equal (equal
+ * keys may, rarely, hide unequal values: verification checks). *count
+ * receives sheaf_banding_bands(b), or 0 for a signature of a text without
+ * shingles, which is in no band. SHEAF_EMISMATCH for a signature of other
+ * parameters, SHEAF_ERANGE when cap is below the count (nothing written),
+ * SHEAF_EINVAL for NULL pointers. Thread-safe. */
+SHEAF_API int sheaf_banding_keys(const sheaf_banding *b,
+                                 const sheaf_signature *sig, uint64_t *keys,
+                                 size_t cap, size_t *count);
+
+/* Whether an index would accept the earlier article `earlier` as a
+ * candidate match for `a`: they share a band (on the low 16 bits of the
+ * values, as the index keeps them) and the fraction of equal values
+ * reaches the verification floor, threshold - sqrt(t (1 - t) / hashes).
+ * *accepted receives 1 or 0, *similarity that fraction: what
+ * sheaf_assignment.similarity says of the match. SHEAF_EMISMATCH for
+ * signatures of other parameters, SHEAF_EINVAL for NULL pointers.
+ * Thread-safe. */
+SHEAF_API int sheaf_banding_verify(const sheaf_banding *b,
+                                   const sheaf_signature *a,
+                                   const sheaf_signature *earlier,
+                                   int *accepted, double *similarity);
+
 /* ------------------------------------------------------------------ index */
 
 /* An index of articles and their clusters. Opaque. */

@@ -38,6 +38,7 @@
 #include "batch.h"
 #include "diag.h"
 #include "input.h"
+#include "idcheck.h"
 #include "interrupt.h"
 #include "outfile.h"
 #include "output.h"
@@ -225,36 +226,6 @@ static size_t resolve(run *R, const char *key, size_t cluster)
     if (cluster == NO_MATCH)
         R->arts.v[pos].cluster = pos;
     return pos;
-}
-
-/* Why id[0..len) cannot be an id, in buf; NULL when it can. An id is
- * written as it is, in TSV and JSON, and is a key in the index, so it must
- * be clean text: invalid UTF-8 and an unpaired surrogate escape (which the
- * parser makes U+FFFD) would read as another id, a tab or newline breaks
- * the TSV, and an escape sequence (C0, DEL, C1) acts on a terminal. */
-static const char *id_problem(const char *id, size_t len, unsigned surrogate,
-                              int from_path, char *buf, size_t n)
-{
-    const char *what = from_path ? "the file name, its id," : "the id";
-    size_t at;
-    if (len == 0)
-        return "the id is an empty string";
-    if (surrogate) {
-        snprintf(buf, n,
-                 "the id has an unpaired surrogate escape (\\u%04x), not a "
-                 "character",
-                 surrogate);
-    } else if ((at = utf8_invalid_at(id, len)) < len) {
-        snprintf(buf, n, "%s is not valid UTF-8 (byte %zu)", what, at + 1);
-    } else if ((at = utf8_control_at(id, len)) < len) {
-        unsigned c = (unsigned char)id[at];
-        if (c == 0xC2)
-            c = (unsigned char)id[at + 1];
-        snprintf(buf, n, "%s has a control character (U+%04X)", what, c);
-    } else {
-        return NULL;
-    }
-    return buf;
 }
 
 static void describe_where(const run *R, const article *a, char *buf,

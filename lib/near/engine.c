@@ -8,7 +8,6 @@
  * 1/65536, which moves an estimate by at most that much per hash) and the
  * links of its group of equal signatures (below).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,20 +69,6 @@ struct sheaf__rep {
     sheaf_signature sig; /* for articles given as text */
 };
 
-/* The smallest count of equal values whose fraction reaches the threshold,
- * computed the way the fraction is compared, so no rounding surprises. */
-static uint32_t min_same_for(double threshold, uint32_t n)
-{
-    if (!(threshold > 0.0)) /* the margin can take a tiny threshold below 0 */
-        return 0;
-    uint32_t s = (uint32_t)floor(threshold * n);
-    while (s > 0 && (double)(s - 1) / n >= threshold)
-        s--;
-    while (s < n && (double)s / n < threshold)
-        s++;
-    return s;
-}
-
 static void destroy(sheaf__engine *e)
 {
     if (!e)
@@ -104,9 +89,7 @@ static int create(const sheaf_params *p, sheaf__engine **out)
     e->p = *p;
     sheaf__choose_bands(p, &e->p.bands, &e->p.rows);
     sheaf__hasher_init(&e->hasher, &e->p);
-    double t = p->threshold;
-    e->min_same = min_same_for(t - sqrt(t * (1 - t) / p->num_hashes),
-                               p->num_hashes);
+    e->min_same = sheaf__near_min_same(p);
     e->keys = malloc(e->p.bands * sizeof *e->keys);
     if (!e->keys ||
         sheaf__lsh_init(&e->lsh, e->p.bands, e->p.rows,

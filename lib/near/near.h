@@ -23,6 +23,12 @@ void sheaf__hasher_init(sheaf_hasher *h, const sheaf_params *p);
 int sheaf__sign(const sheaf_hasher *h, const char *text, size_t len,
                 sheaf_signature *out);
 
+/* The least count of equal values (of num_hashes) with which a candidate
+ * passes verification: its fraction reaches one standard error below the
+ * threshold, sqrt(t (1 - t) / num_hashes), because the estimate of a pair
+ * exactly at the threshold falls below it half the time. */
+uint32_t sheaf__near_min_same(const sheaf_params *p);
+
 /* The hasher of a near engine (model/engine.h). */
 typedef struct sheaf__engine sheaf__engine;
 const sheaf_hasher *sheaf__near_hasher(const sheaf__engine *e);
