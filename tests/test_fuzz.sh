@@ -26,7 +26,7 @@ if ! build-fuzz/fuzz_store -runs=0 tests/fuzz-seeds/fuzz_store >"$T/log" 2>&1; t
     exit 1
 fi
 mkdir "$T/corpus"
-if ! build-fuzz/fuzz_store -max_total_time="$SECONDS_" -max_len=256 -len_control=0 \
+if ! build-fuzz/fuzz_store -seed=1 -runs=300 -max_len=256 -len_control=0 \
     -artifact_prefix="$T/" "$T/corpus" tests/fuzz-seeds/fuzz_store >"$T/log" 2>&1; then
     echo "fuzz: fuzz_store found a failure (input kept in tests/fuzz-seeds/fuzz_store):"
     for f in "$T"/crash-* "$T"/timeout-* "$T"/leak-*; do
@@ -35,4 +35,4 @@ if ! build-fuzz/fuzz_store -max_total_time="$SECONDS_" -max_len=256 -len_control
     tail -n 30 "$T/log"
     exit 1
 fi
-echo "fuzz: fuzz_store $(grep -o 'Done [0-9]* runs' "$T/log" | head -1) clean in ${SECONDS_} s"
+echo "fuzz: fuzz_store $(grep -o 'Done [0-9]* runs' "$T/log" | head -1) clean (fixed seed 1; the long run is make fuzz)"
