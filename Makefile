@@ -283,25 +283,25 @@ uninstall:
 	  $(DESTDIR)$(BINDIR)/sheaf-stream $(DESTDIR)$(MANDIR)/man1/sheaf.1 \
 	  $(DESTDIR)$(MANDIR)/man1/sheaf-stream.1 $(DESTDIR)$(MANDIR)/man3/libsheaf.3
 
-# Man pages, generated from --help and the header (doc/man.sh).
+# Man pages, generated from --help and the header (examples/man/man.sh).
 MAN1         := $(BUILD)/man/sheaf.1 $(BUILD)/man/sheaf-stream.1
 MAN3         := $(BUILD)/man/libsheaf.3
 
 man: $(MAN1) $(MAN3)
 
-$(BUILD)/man/sheaf.1: $(CLI) doc/man.sh
+$(BUILD)/man/sheaf.1: $(CLI) examples/man/man.sh
 	@mkdir -p $(@D)
-	$(CLI) cluster --help | sh doc/man.sh help sheaf 1 "group news articles that tell the same story" > $@
+	$(CLI) cluster --help | sh examples/man/man.sh help sheaf 1 "group news articles that tell the same story" > $@
 
 # sheaf-stream prints its usage to stderr, with status 2, when asked for help.
-$(BUILD)/man/sheaf-stream.1: $(STREAM) doc/man.sh
+$(BUILD)/man/sheaf-stream.1: $(STREAM) examples/man/man.sh
 	@mkdir -p $(@D)
-	{ $(STREAM) --help 2>&1 || :; } | sh doc/man.sh help sheaf-stream 1 \
+	{ $(STREAM) --help 2>&1 || :; } | sh examples/man/man.sh help sheaf-stream 1 \
 	  "the sheaf index embedded: one JSON article in, its cluster out" > $@
 
-$(BUILD)/man/libsheaf.3: include/sheaf.h doc/man.sh
+$(BUILD)/man/libsheaf.3: include/sheaf.h examples/man/man.sh
 	@mkdir -p $(@D)
-	sh doc/man.sh header < include/sheaf.h > $@
+	sh examples/man/man.sh header < include/sheaf.h > $@
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Man pages from the texts they document, so that they cannot drift:
-#   sh doc/man.sh help NAME SECTION "one-line summary" < (NAME --help)
-#   sh doc/man.sh header < include/sheaf.h          # libsheaf(3)
+#   sh examples/man/man.sh help NAME SECTION "one-line summary" < (NAME --help)
+#   sh examples/man/man.sh header < include/sheaf.h          # libsheaf(3)
 # A help text: its "Usage:" line is the synopsis, the paragraph after it
 # the description, lines ending in ':' at the margin section headings,
 # indented lines opening with '-' options (the text after two spaces
@@ -10,7 +10,7 @@
 # section, each SHEAF_API declaration an entry with the comment before
 # it, and each type and enum verbatim.
 mode=$1
-version=$(sed -n 's/^#define SHEAF_VERSION_STRING "\(.*\)"/\1/p' "$(dirname "$0")/../include/sheaf.h")
+version=$(sed -n 's/^#define SHEAF_VERSION_STRING "\(.*\)"/\1/p' "$(dirname "$0")/../../include/sheaf.h")
 esc='{ gsub(/\\/, "\\e"); gsub(/-/, "\\-"); sub(/^[.'"'"']/, "\\\\\\&&"); }'
 
 if [ "$mode" = help ]; then
@@ -83,5 +83,5 @@ if [ "$mode" = header ]; then
     printf '.SH SEE ALSO\n.BR sheaf (1),\n.BR sheaf\\-stream (1)\n'
     exit 0
 fi
-echo "usage: sh doc/man.sh help NAME SECTION SUMMARY < HELP | sh doc/man.sh header < sheaf.h" >&2
+echo "usage: sh examples/man/man.sh help NAME SECTION SUMMARY < HELP | sh examples/man/man.sh header < sheaf.h" >&2
 exit 2
